@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bounce/autoreply.c - RFC 3834 automatic responses (vacation, out of
+ * office, challenge-response): an autoreply is never a bounce.
+ */
+#include <string.h>
+
+#include "bounce/classify.h"
+#include "core/str.h"
+
+static bool subject_says_autoreply(const char *s)
+{
+	static const char *const marks[] = {
+		"auto:", "auto reply", "auto-reply", "autoreply",
+		"automatic reply", "automatische antwort", "out of office",
+		"out of the office", "away from", "away until", "vacation",
+		"abwesenheit", "absence", "r\xc3\xa9ponse automatique",
+		"respuesta autom", "risposta automatica",
+	};
+
+	if (s == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		if (rb_memcasemem(s, strlen(s), marks[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static bool looks_like_failure(const struct rb_report *r)
+{
+	static const char *const marks[] = {
+		"undeliver", "delivery status notification", "returned mail",
+		"failure notice", "delivery failure", "mail delivery failed",
+		"delivery has failed", "could not be delivered",
+	};
+	const char *s = r->subject;
+
+	if (s == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		if (rb_memcasemem(s, strlen(s), marks[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
+bool rb_autoreply_detect(struct rb_report *r)
+{
+	const char *v;
+
+	if (looks_like_failure(r))
+		return false;
+	v = rb_report_header(r, "Auto-Submitted");
+	if (v != NULL && rb_startswith_ci(v, "auto-replied")) {
+		r->rule = "rfc3834:auto-submitted";
+		return true;
+	}
+	if (rb_report_header(r, "X-Autoreply") != NULL ||
+	    rb_report_header(r, "X-Autorespond") != NULL ||
+	    rb_report_header(r, "X-Autoresponder") != NULL) {
+		r->rule = "rfc3834:x-autoreply";
+		return true;
+	}
+	v = rb_report_header(r, "Precedence");
+	if (v != NULL && rb_strcasecmp(v, "auto_reply") == 0) {
+		r->rule = "rfc3834:precedence";
+		return true;
+	}
+	v = rb_report_header(r, "X-Auto-Response-Suppress");
+	if (v != NULL && subject_says_autoreply(r->subject)) {
+		r->rule = "rfc3834:x-auto-response-suppress";
+		return true;
+	}
+	if (v == NULL && subject_says_autoreply(r->subject) &&
+	    (rb_report_header(r, "In-Reply-To") != NULL ||
+	     (v = rb_report_header(r, "Auto-Submitted")) != NULL)) {
+		r->rule = "rfc3834:subject";
+		return true;
+	}
+	return false;
+}

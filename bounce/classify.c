@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bounce/classify.c - reason, hard, fault and blocklist decisions.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bounce/classify.h"
+#include "bounce/decode.h"
+#include "bounce/dsn.h"
+#include "core/str.h"
+#include "parsers/addr.h"
+
+/*
+ * The status table: what an RFC 3463 code (subject.detail) means in the
+ * reason vocabulary. "weak" codes are used by mail systems for many
+ * things, so the wording of the diagnostic is read first.
+ */
+struct status_meaning {
+	const char *code; /* subject.detail, or a full code for vendor codes */
+	const char *reason;
+	int weak;
+};
+
+static const struct status_meaning status_table[] = {
+	/* vendor codes with a documented meaning (full code first) */
+	{"5.7.509", "authfailure", 0}, /* Microsoft: DMARC reject */
+	{"5.7.510", "securityerror", 0},
+	{"5.7.515", "authfailure", 0}, /* Microsoft: high-volume auth */
+	{"4.7.650", "badreputation", 0}, /* Microsoft: IP reputation */
+	{"4.7.651", "badreputation", 0},
+	{"5.7.650", "badreputation", 0},
+	{"5.7.708", "badreputation", 0},
+	{"5.7.750", "blocked", 0},
+	{"5.4.312", "networkerror", 0}, /* Microsoft: DNS query failed */
+	{"5.4.316", "expired", 0},	 /* Microsoft: message expired */
+	{"4.4.316", "expired", 0},
+	{"5.1.351", "userunknown", 0},
+	{"5.4.310", "hostunknown", 0},
+	/* RFC 3463 / RFC 5248 */
+	{"1.0", "rejected", 1},
+	{"1.1", "userunknown", 0},
+	{"1.2", "hostunknown", 0},
+	{"1.3", "userunknown", 1},
+	{"1.4", "userunknown", 1},
+	{"1.5", "delivered", 0},
+	{"1.6", "hasmoved", 0},
+	{"1.7", "rejected", 0},
+	{"1.8", "rejected", 0},
+	{"1.9", "systemerror", 1},
+	{"1.10", "userunknown", 1}, /* null MX, but Microsoft: no such user */
+	{"2.0", "filtered", 1},
+	{"2.1", "suspend", 1},
+	{"2.2", "mailboxfull", 0},
+	{"2.3", "exceedlimit", 0},
+	{"2.4", "systemerror", 1},
+	{"3.0", "systemerror", 1},
+	{"3.1", "systemfull", 0},
+	{"3.2", "notaccept", 1},
+	{"3.3", "systemerror", 1},
+	{"3.4", "mesgtoobig", 0},
+	{"3.5", "systemerror", 0},
+	{"4.0", "networkerror", 1},
+	{"4.1", "networkerror", 1},
+	{"4.2", "networkerror", 1},
+	{"4.3", "systemerror", 1},
+	{"4.4", "hostunknown", 1},
+	{"4.5", "systemfull", 1},
+	{"4.6", "networkerror", 0},
+	{"4.7", "expired", 0},
+	{"5.0", "syntaxerror", 1},
+	{"5.1", "syntaxerror", 1},
+	{"5.2", "syntaxerror", 1},
+	{"5.3", "exceedlimit", 1},
+	{"5.4", "syntaxerror", 1},
+	{"5.5", "syntaxerror", 1},
+	{"5.6", "syntaxerror", 1},
+	{"6.0", "contenterror", 1},
+	{"6.1", "contenterror", 0},
+	{"6.2", "contenterror", 0},
+	{"6.3", "contenterror", 0},
+	{"6.4", "contenterror", 0},
+	{"6.5", "contenterror", 0},
+	{"6.6", "contenterror", 0},
+	{"6.7", "contenterror", 0},
+	{"6.8", "contenterror", 0},
+	{"6.9", "contenterror", 0},
+	{"6.10", "contenterror", 0},
+	{"7.0", "securityerror", 1},
+	{"7.1", "rejected", 1},
+	{"7.2", "securityerror", 1},
+	{"7.3", "securityerror", 1},
+	{"7.4", "securityerror", 0},
+	{"7.5", "securityerror", 0},
+	{"7.6", "securityerror", 0},
+	{"7.7", "securityerror", 0},
+	{"7.8", "securityerror", 0},
+	{"7.9", "securityerror", 1},
+	{"7.10", "securityerror", 0},
+	{"7.11", "securityerror", 0},
+	{"7.12", "securityerror", 0},
+	{"7.13", "suspend", 0},
+	{"7.14", "securityerror", 0},
+	{"7.15", "securityerror", 0},
+	{"7.16", "securityerror", 0},
+	{"7.17", "hasmoved", 0},
+	{"7.18", "hasmoved", 0},
+	{"7.19", "securityerror", 0},
+	{"7.20", "authfailure", 0},
+	{"7.21", "authfailure", 0},
+	{"7.22", "authfailure", 0},
+	{"7.23", "authfailure", 0},
+	{"7.24", "authfailure", 0},
+	{"7.25", "requireptr", 0},
+	{"7.26", "authfailure", 0},
+	{"7.27", "notaccept", 0},
+	{"7.28", "speeding", 0},
+	{"7.29", "authfailure", 0},
+	{"7.30", "authfailure", 0},
+	{NULL, NULL, 0},
+};
+
+static int count_dots(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '.';
+	return n;
+}
+
+static const struct status_meaning *status_meaning(const char *status)
+{
+	const struct status_meaning *m;
+
+	if (status == NULL || status[0] == '\0')
+		return NULL;
+	for (m = status_table; m->code; m++) {
+		if (count_dots(m->code) == 2 && strcmp(m->code, status) == 0)
+			return m;
+	}
+	for (m = status_table; m->code; m++) {
+		if (count_dots(m->code) == 1 && strcmp(m->code, status + 2) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* A status that a reason implies, when the mail said no code at all. */
+static const char *reason_status(const char *reason, int klass)
+{
+	static const struct {
+		const char *reason;
+		const char *detail;
+	} map[] = {
+		{"userunknown", "1.1"},	  {"hostunknown", "1.2"},
+		{"hasmoved", "1.6"},	  {"mailboxfull", "2.2"},
+		{"exceedlimit", "2.3"},	  {"suspend", "2.1"},
+		{"mesgtoobig", "3.4"},	  {"systemfull", "3.1"},
+		{"expired", "4.7"},	  {"networkerror", "4.0"},
+		{"contenterror", "6.0"},  {"authfailure", "7.26"},
+		{"requireptr", "7.25"},	  {"norelaying", "7.1"},
+		{"securityerror", "7.0"}, {"blocked", "7.1"},
+		{"spamdetected", "7.1"},  {"policyviolation", "7.1"},
+		{"virusdetected", "7.1"}, {"badreputation", "7.1"},
+		{"rejected", "7.1"},	  {"filtered", "2.0"},
+		{"notaccept", "3.2"},	  {"syntaxerror", "5.2"},
+		{"systemerror", "3.0"},	  {"mailererror", "3.0"},
+		{"toomanyconn", "4.5"},	  {"speeding", "7.1"},
+		{"notcompliantrfc", "6.0"},
+	};
+	static char buf[RB_STATUS_MAX];
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(map[i].reason, reason) == 0) {
+			(void)snprintf(buf, sizeof(buf), "%d.%s", klass,
+				       map[i].detail);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+enum rb_fault rb_reason_fault(const char *reason)
+{
+	static const struct {
+		const char *reason;
+		enum rb_fault fault;
+	} map[] = {
+		{"userunknown", RB_FAULT_RECIPIENT},
+		{"hostunknown", RB_FAULT_RECIPIENT},
+		{"hasmoved", RB_FAULT_RECIPIENT},
+		{"mailboxfull", RB_FAULT_RECIPIENT},
+		{"suspend", RB_FAULT_RECIPIENT},
+		{"notaccept", RB_FAULT_RECIPIENT},
+		{"filtered", RB_FAULT_RECIPIENT},
+		{"systemfull", RB_FAULT_RECIPIENT},
+		{"mailererror", RB_FAULT_RECIPIENT},
+		{"vacation", RB_FAULT_RECIPIENT},
+		{"blocked", RB_FAULT_SENDER},
+		{"badreputation", RB_FAULT_SENDER},
+		{"requireptr", RB_FAULT_SENDER},
+		{"authfailure", RB_FAULT_SENDER},
+		{"norelaying", RB_FAULT_SENDER},
+		{"rejected", RB_FAULT_SENDER},
+		{"speeding", RB_FAULT_SENDER},
+		{"toomanyconn", RB_FAULT_SENDER},
+		{"securityerror", RB_FAULT_SENDER},
+		{"policyviolation", RB_FAULT_SENDER},
+		{"feedback", RB_FAULT_SENDER},
+		{"syntaxerror", RB_FAULT_SENDER},
+		{"spamdetected", RB_FAULT_MESSAGE},
+		{"virusdetected", RB_FAULT_MESSAGE},
+		{"contenterror", RB_FAULT_MESSAGE},
+		{"mesgtoobig", RB_FAULT_MESSAGE},
+		{"exceedlimit", RB_FAULT_MESSAGE},
+		{"notcompliantrfc", RB_FAULT_MESSAGE},
+		{"networkerror", RB_FAULT_NETWORK},
+		{"expired", RB_FAULT_NETWORK},
+		{"systemerror", RB_FAULT_NETWORK},
+	};
+
+	if (reason == NULL)
+		return RB_FAULT_UNKNOWN;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(map[i].reason, reason) == 0)
+			return map[i].fault;
+	}
+	return RB_FAULT_UNKNOWN;
+}
+
+static int rcpt_class(const struct rb_rcpt *rc)
+{
+	int k = rb_code_class(rc->status);
+
+	if (k == 0)
+		k = rb_code_class(rc->reply_code);
+	if (k == 0)
+		k = rc->kind == RB_KIND_DELAY ? 4 : 5;
+	return k;
+}
+
+static void set_rule(struct rb_report *r, struct rb_rcpt *rc,
+		     const char *prefix, const char *id)
+{
+	char buf[160];
+
+	(void)snprintf(buf, sizeof(buf), "%s%s", prefix, id);
+	rc->rule = rb_arena_strdup(r->arena, buf);
+}
+
+static void apply_rule(struct rb_report *r, struct rb_rcpt *rc,
+		       struct rb_rule *rule, const char *ev)
+{
+	rule->hits++;
+	rc->reason = rule->reason;
+	set_rule(r, rc, "rule:", rule->id);
+	rc->evidence = rb_arena_strdup(r->arena, ev);
+	if (rule->status[0] != '\0' &&
+	    (rc->status[0] == '\0' || rb_status_generic(rc->status) ||
+	     rule->klass == RB_RULE_OVERRIDE) &&
+	    (rc->status[0] == '\0' ||
+	     rb_code_class(rc->status) == rb_code_class(rule->status))) {
+		memcpy(rc->status, rule->status, sizeof(rc->status));
+		rc->status_from = "rule";
+	}
+	if (rule->fault >= 0)
+		rc->fault = (enum rb_fault)rule->fault;
+	if (rule->hard >= 0)
+		rc->hard = rule->hard == 1;
+}
+
+void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
+		      struct rb_classifier *c)
+{
+	struct rb_rule_subject subj;
+	struct rb_rule *rule = NULL;
+	const struct status_meaning *sm;
+	char ev[256];
+	int hard_forced = -1, fault_forced = -1;
+	int klass;
+
+	memset(&subj, 0, sizeof(subj));
+	subj.diagnostic = rc->diagnostic;
+	subj.subject = r->subject;
+	subj.body = rc->diagnostic == NULL ? r->text : NULL;
+	subj.from = r->from;
+	subj.host = rc->remote_mta ? rc->remote_mta : r->reporting_mta;
+	subj.status = rc->status;
+	rc->fault = RB_FAULT_UNKNOWN;
+	rc->reason = NULL;
+
+	if (rc->kind == RB_KIND_DELIVERED) {
+		rc->reason = "delivered";
+		set_rule(r, rc, "dsn-action:", rc->action ? rc->action : "delivered");
+		goto done;
+	}
+	if (c->rules != NULL)
+		rule = rb_rules_match(c->rules, c->matcher, RB_RULE_OVERRIDE,
+				      true, &subj, ev, sizeof(ev));
+	if (rule != NULL) {
+		apply_rule(r, rc, rule, ev);
+		goto done_rule;
+	}
+	sm = status_meaning(rc->status);
+	if (sm != NULL && !sm->weak && !rb_status_generic(rc->status)) {
+		rc->reason = sm->reason;
+		set_rule(r, rc,
+			 rc->status_from && strcmp(rc->status_from, "dsn") == 0
+				 ? "dsn-status:"
+				 : "status:",
+			 rc->status);
+		goto done;
+	}
+	if (c->rules != NULL)
+		rule = rb_rules_match(c->rules, c->matcher, RB_RULE_GENERIC,
+				      true, &subj, ev, sizeof(ev));
+	if (rule != NULL) {
+		apply_rule(r, rc, rule, ev);
+		goto done_rule;
+	}
+	if (sm != NULL && strcmp(rc->status + 1, ".0.0") != 0) {
+		rc->reason = sm->reason;
+		set_rule(r, rc, "status-weak:", rc->status);
+		goto done;
+	}
+	if (c->rules != NULL)
+		rule = rb_rules_match(c->rules, c->matcher, RB_RULE_FALLBACK,
+				      true, &subj, ev, sizeof(ev));
+	if (rule != NULL) {
+		apply_rule(r, rc, rule, ev);
+		goto done_rule;
+	}
+	if (rc->kind == RB_KIND_DELAY) {
+		rc->reason = "expired";
+		set_rule(r, rc, "dsn-action:", "delayed");
+		goto done;
+	}
+	rc->reason = "undefined";
+	set_rule(r, rc, "none", "");
+	goto done;
+
+done_rule:
+	hard_forced = rule->hard;
+	fault_forced = rule->fault;
+done:
+	klass = rcpt_class(rc);
+	if (hard_forced >= 0)
+		rc->hard = hard_forced == 1;
+	else
+		rc->hard = rc->kind == RB_KIND_BOUNCE &&
+			   (strcmp(rc->reason, "userunknown") == 0 ||
+			    strcmp(rc->reason, "hostunknown") == 0 ||
+			    strcmp(rc->reason, "hasmoved") == 0 ||
+			    (strcmp(rc->reason, "notaccept") == 0 && klass != 4));
+	if (fault_forced >= 0)
+		rc->fault = (enum rb_fault)fault_forced;
+	else
+		rc->fault = rb_reason_fault(rc->reason);
+	if (rc->status[0] == '\0' && rc->kind != RB_KIND_DELIVERED) {
+		const char *st = reason_status(rc->reason, klass);
+
+		if (st == NULL)
+			(void)snprintf(rc->status, sizeof(rc->status), "%d.0.0",
+				       klass);
+		else
+			rb_strlcpy(rc->status, st, sizeof(rc->status));
+		rc->status_from = "reason";
+	}
+	/* blocklist: any rule that names one, whatever decided the reason */
+	if (c->rules != NULL) {
+		for (int k = RB_RULE_OVERRIDE; k <= RB_RULE_FALLBACK; k++) {
+			struct rb_rule *bl = rb_rules_match(
+				c->rules, c->matcher, (enum rb_rule_class)k,
+				false, &subj, ev, sizeof(ev));
+
+			if (bl != NULL) {
+				rc->blocklist = bl->blocklist;
+				rc->blocklist_rule = bl->id;
+				break;
+			}
+		}
+	}
+}
+
+void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
+{
+	if (r->fr_raw != NULL)
+		return; /* a complaint: fbl/ decides */
+	if (r->ds_raw != NULL && rb_dsn_read(r, &c->limits) > 0) {
+		r->rule = r->ds_global ? "mime:message/global-delivery-status"
+				       : "mime:message/delivery-status";
+	} else if (rb_autoreply_detect(r)) {
+		struct rb_rcpt *rc;
+
+		r->kind = RB_KIND_AUTOREPLY;
+		rc = rb_report_add_rcpt(r, c->limits.max_recipients);
+		if (rc != NULL) {
+			const char *f = rb_report_header(r, "From");
+
+			rc->kind = RB_KIND_AUTOREPLY;
+			rc->recipient = r->from ? r->from
+				       : (f ? rb_addr_extract(r->arena, f) : NULL);
+			rc->reason = "vacation";
+			rc->rule = (char *)r->rule;
+			rc->fault = RB_FAULT_RECIPIENT;
+			if (rc->recipient == NULL)
+				r->n_rcpts = 0;
+		}
+		return;
+	} else {
+		rb_decode_text(r, c);
+	}
+	if (r->n_rcpts == 0) {
+		if (r->rule == NULL)
+			r->rule = r->ds_raw != NULL ? "dsn:no-recipient"
+						    : "not-a-report";
+		r->kind = RB_KIND_UNKNOWN;
+		return;
+	}
+	/* message kind: a failure anywhere makes it a bounce */
+	r->kind = r->rcpts[0].kind;
+	for (size_t i = 0; i < r->n_rcpts; i++) {
+		if (r->rcpts[i].kind == RB_KIND_BOUNCE)
+			r->kind = RB_KIND_BOUNCE;
+		else if (r->rcpts[i].kind == RB_KIND_DELAY &&
+			 r->kind != RB_KIND_BOUNCE)
+			r->kind = RB_KIND_DELAY;
+	}
+	for (size_t i = 0; i < r->n_rcpts; i++)
+		rb_bounce_decide(r, &r->rcpts[i], c);
+}

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bounce/decode.c - the text decoders (see decode.h).
+ */
+#include <string.h>
+
+#include "bounce/decode.h"
+#include "bounce/dsn.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "parsers/addr.h"
+
+#define DIAG_MAX 2048
+
+/* Lines that start the returned original message. */
+static const char *const orig_markers[] = {
+	"below this line is a copy of the message",
+	"this is a copy of the message",
+	"original message follows",
+	"original message --",
+	"original message headers",
+	"returned message follows",
+	"the header of the original message",
+	"headers of the original message",
+	"copy of the original message",
+	"unsent message below",
+	"message text follows",
+	"content-type: message/rfc822",
+	"included is a copy of the message header",
+	"----- transcript of session follows",
+};
+
+size_t rb_decode_explanation_len(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		for (size_t i = 0; i < sizeof(orig_markers) / sizeof(orig_markers[0]); i++) {
+			if (rb_memcasemem(p, ll, orig_markers[i]) != NULL &&
+			    p != text)
+				return (size_t)(p - text);
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return len;
+}
+
+bool rb_decode_is_failure_notice(const struct rb_report *r)
+{
+	static const char *const subj[] = {
+		"undeliver", "delivery status", "returned mail",
+		"failure notice", "delivery fail", "mail delivery",
+		"delivery notification", "non-delivery", "nondeliver",
+		"could not be delivered", "not delivered", "mail system error",
+		"delivery problem", "rejected", "bounce", "failed",
+		"error", "warning", "unzustellbar", "delayed",
+	};
+	const char *f = rb_report_header(r, "From");
+	const char *rp = rb_report_header(r, "Return-Path");
+
+	if (f != NULL && (rb_memcasemem(f, strlen(f), "mailer-daemon") ||
+			  rb_memcasemem(f, strlen(f), "postmaster") ||
+			  rb_memcasemem(f, strlen(f), "mail delivery")))
+		return true;
+	if (rp != NULL && strstr(rp, "<>") != NULL)
+		return true;
+	if (r->subject != NULL) {
+		for (size_t i = 0; i < sizeof(subj) / sizeof(subj[0]); i++) {
+			if (rb_memcasemem(r->subject, strlen(r->subject), subj[i]))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool ignorable_addr(const struct rb_report *r, const char *a)
+{
+	const char *at = strchr(a, '@');
+	size_t ll = at ? (size_t)(at - a) : strlen(a);
+
+	if ((ll == 13 && rb_strncasecmp(a, "mailer-daemon", 13) == 0) ||
+	    (ll == 10 && rb_strncasecmp(a, "postmaster", 10) == 0))
+		return true;
+	if (r->from != NULL && rb_strcasecmp(a, r->from) == 0)
+		return true;
+	if (r->envelope_to != NULL && rb_strcasecmp(a, r->envelope_to) == 0)
+		return true;
+	if (r->orig.from != NULL && rb_strcasecmp(a, r->orig.from) == 0)
+		return true;
+	if (r->orig.envelope_from != NULL &&
+	    rb_strcasecmp(a, r->orig.envelope_from) == 0)
+		return true;
+	return false;
+}
+
+static struct rb_rcpt *add(struct rb_report *r, struct rb_classifier *c,
+			   char *addr)
+{
+	struct rb_rcpt *rc;
+
+	for (size_t k = 0; k < r->n_rcpts; k++) {
+		if (rb_strcasecmp(r->rcpts[k].recipient, addr) == 0)
+			return &r->rcpts[k];
+	}
+	rc = rb_report_add_rcpt(r, c->limits.max_recipients);
+	if (rc != NULL)
+		rc->recipient = addr;
+	return rc;
+}
+
+/* Does the line (len @n) consist of one address and punctuation only? */
+static char *lone_address(struct rb_arena *a, const char *p, size_t n)
+{
+	char tmp[512];
+	char *s;
+	size_t l;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return NULL;
+	memcpy(tmp, p, n);
+	tmp[n] = '\0';
+	s = rb_str_trim(tmp);
+	l = strlen(s);
+	while (l > 0 && (s[l - 1] == ':' || s[l - 1] == ',' || s[l - 1] == ' '))
+		s[--l] = '\0';
+	if (l == 0 || strchr(s, ' ') != NULL || strchr(s, '@') == NULL)
+		return NULL;
+	return rb_addr_extract(a, s);
+}
+
+static void diag_append(struct rb_buf *d, const char *p, size_t n)
+{
+	if (d->len > 0)
+		rb_buf_addc(d, ' ');
+	rb_buf_add(d, p, n);
+}
+
+static void finish_diag(struct rb_report *r, struct rb_rcpt *rc,
+			struct rb_buf *d)
+{
+	char *s;
+
+	if (rc == NULL || d->len == 0)
+		return;
+	s = rb_arena_strdup(r->arena, rb_buf_str(d));
+	rb_str_squeeze(s);
+	if (rc->diagnostic == NULL || *rc->diagnostic == '\0')
+		rc->diagnostic = s;
+	rb_buf_reset(d);
+}
+
+/*
+ * Generic layout: an address alone on a line, followed by indented or
+ * plain lines of explanation until a blank line or the next address
+ * (qmail, Exim, Postfix without DSN, Courier, many appliances); or
+ * "addr... reason" (Sendmail); or "<addr>: reason" on one line.
+ */
+static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
+			     const char *expl, size_t len)
+{
+	const char *p = expl, *end = expl + len;
+	struct rb_rcpt *cur = NULL;
+	struct rb_buf d;
+	size_t before = r->n_rcpts;
+
+	rb_buf_init(&d, DIAG_MAX);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *next = nl ? nl + 1 : end;
+		char *addr;
+		const char *dots;
+
+		if (n == 0 || (n < 3 && strspn(p, " \t") >= n)) {
+			finish_diag(r, cur, &d);
+			cur = NULL;
+			p = next;
+			continue;
+		}
+		addr = lone_address(r->arena, p, n);
+		if (addr != NULL && !ignorable_addr(r, addr)) {
+			finish_diag(r, cur, &d);
+			cur = add(r, c, addr);
+			p = next;
+			continue;
+		}
+		/* "<addr>: reason" or "addr... reason" or "addr: reason" */
+		dots = NULL;
+		{
+			char line[1024];
+			size_t m = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+			char *lt, *gt;
+
+			memcpy(line, p, m);
+			line[m] = '\0';
+			lt = line + strspn(line, " \t");
+			if (*lt == '<' && (gt = strchr(lt, '>')) != NULL &&
+			    (gt[1] == ':' || gt[1] == '.' || gt[1] == ' ')) {
+				*gt = '\0';
+				addr = rb_addr_extract(r->arena, lt + 1);
+				dots = p + (gt - line) + 1;
+			} else if ((gt = strstr(lt, "... ")) != NULL &&
+				   memchr(lt, ' ', (size_t)(gt - lt)) == NULL) {
+				*gt = '\0';
+				addr = rb_addr_extract(r->arena, lt);
+				dots = p + (gt - line) + 3;
+			}
+			if (addr != NULL && dots != NULL &&
+			    !ignorable_addr(r, addr)) {
+				finish_diag(r, cur, &d);
+				cur = add(r, c, addr);
+				while (dots < p + n &&
+				       (*dots == ':' || *dots == '.' || *dots == ' '))
+					dots++;
+				if (dots < p + n)
+					diag_append(&d, dots,
+						    (size_t)(p + n - dots));
+				p = next;
+				continue;
+			}
+		}
+		if (cur != NULL)
+			diag_append(&d, p, n);
+		p = next;
+	}
+	finish_diag(r, cur, &d);
+	rb_buf_free(&d);
+	return r->n_rcpts - before;
+}
+
+/* Last resort: the first plausible address in the explanation, with the
+ * explanation as its diagnostic. */
+static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
+				 const char *expl, size_t len)
+{
+	const char *p = expl, *end = expl + len;
+
+	while (p < end) {
+		const char *at = memchr(p, '@', (size_t)(end - p));
+		const char *b, *e;
+		char *addr;
+
+		if (at == NULL)
+			break;
+		b = at;
+		while (b > expl && !strchr(" \t\n<(\"'[:;,", b[-1]))
+			b--;
+		e = at;
+		while (e < end && !strchr(" \t\n>)\"']:;,", *e))
+			e++;
+		addr = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+		addr = rb_addr_extract(r->arena, addr);
+		if (addr != NULL && !ignorable_addr(r, addr)) {
+			struct rb_rcpt *rc = add(r, c, addr);
+
+			if (rc != NULL && rc->diagnostic == NULL) {
+				char *s = rb_arena_strndup(r->arena, expl,
+							   len < DIAG_MAX ? len : DIAG_MAX);
+
+				rb_str_squeeze(s);
+				rc->diagnostic = s;
+			}
+			return 1;
+		}
+		p = at + 1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *id;
+	rb_decoder_fn fn;
+} decoders[] = {
+	{"decode:generic", decode_generic},
+	{"decode:any-address", decode_any_address},
+};
+
+void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
+{
+	size_t elen;
+	bool delay;
+
+	if (r->text == NULL || r->text_len == 0 ||
+	    !rb_decode_is_failure_notice(r))
+		return;
+	elen = rb_decode_explanation_len(r->text, r->text_len);
+	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++) {
+		if (decoders[i].fn(r, c, r->text, elen) > 0) {
+			r->rule = decoders[i].id;
+			break;
+		}
+	}
+	if (r->n_rcpts == 0 && r->orig.to != NULL) {
+		struct rb_rcpt *rc = add(r, c, r->orig.to);
+
+		if (rc != NULL) {
+			char *s = rb_arena_strndup(r->arena, r->text,
+						   elen < DIAG_MAX ? elen : DIAG_MAX);
+
+			rb_str_squeeze(s);
+			rc->diagnostic = s;
+			r->rule = "decode:original-to";
+		}
+	}
+	delay = rb_memcasemem(r->text, elen, "will continue") != NULL ||
+		rb_memcasemem(r->text, elen, "will retry") != NULL ||
+		rb_memcasemem(r->text, elen, "still trying") != NULL ||
+		rb_memcasemem(r->text, elen, "not yet been delivered") != NULL ||
+		rb_memcasemem(r->text, elen, "delayed") != NULL;
+	for (size_t i = 0; i < r->n_rcpts; i++) {
+		struct rb_rcpt *rc = &r->rcpts[i];
+
+		rb_dsn_codes_from_diagnostic(rc);
+		if (rc->status[0] != '\0')
+			rc->status_from = "diagnostic";
+		if (rc->diagnostic == NULL) {
+			char *s = rb_arena_strndup(r->arena, r->text,
+						   elen < DIAG_MAX ? elen : DIAG_MAX);
+
+			rb_str_squeeze(s);
+			rc->diagnostic = s;
+		}
+		rc->action = "failed";
+		rc->kind = RB_KIND_BOUNCE;
+		if (delay && rb_code_class(rc->status) != 5 &&
+		    rb_code_class(rc->reply_code) != 5) {
+			rc->action = "delayed";
+			rc->kind = RB_KIND_DELAY;
+		}
+	}
+}

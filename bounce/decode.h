@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bounce/decode.h - decoders for bounces without a delivery-status part:
+ * find the recipients, their diagnostic text and codes in the
+ * human-readable part. The generic decoder reads the layouts most MTAs
+ * share (address line + indented reason; "addr... reason"; "RCPT TO:<addr>
+ * ... said:"); family decoders plug in ahead of it through the table in
+ * decode.c.
+ */
+#ifndef REBOUND_BOUNCE_DECODE_H
+#define REBOUND_BOUNCE_DECODE_H
+
+#include "bounce/classify.h"
+
+/* A decoder returns the number of recipients it added (0 = not mine). */
+typedef size_t (*rb_decoder_fn)(struct rb_report *r, struct rb_classifier *c,
+				const char *expl, size_t len);
+
+/* Runs the decoders over @r->text. Sets @r->rule to the decoder's id. */
+void rb_decode_text(struct rb_report *r, struct rb_classifier *c);
+
+/* Length of the explanation part of @text: up to where the returned
+ * original message starts. */
+size_t rb_decode_explanation_len(const char *text, size_t len);
+
+/* Does @r look like a delivery failure notice at all? */
+bool rb_decode_is_failure_notice(const struct rb_report *r);
+
+#endif

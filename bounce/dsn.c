@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bounce/dsn.c - delivery-status fields to recipient results.
+ */
+#include <string.h>
+
+#include "bounce/dsn.h"
+#include "core/str.h"
+#include "parsers/addr.h"
+#include "parsers/fields.h"
+
+static char *after_type(struct rb_arena *a, const char *v, char **type_r)
+{
+	const char *semi = strchr(v, ';');
+
+	*type_r = NULL;
+	if (semi != NULL && semi - v < 24) {
+		char *t = rb_arena_strndup(a, v, (size_t)(semi - v));
+
+		*type_r = rb_str_lower(rb_str_trim(t));
+		v = semi + 1;
+	}
+	{
+		char *out = rb_arena_strdup(a, v);
+
+		rb_str_squeeze(out);
+		return out;
+	}
+}
+
+static enum rb_kind kind_of_action(const char *action, const char *status)
+{
+	if (action != NULL) {
+		if (rb_startswith_ci(action, "failed"))
+			return RB_KIND_BOUNCE;
+		if (rb_startswith_ci(action, "delayed"))
+			return RB_KIND_DELAY;
+		if (rb_startswith_ci(action, "delivered") ||
+		    rb_startswith_ci(action, "relayed") ||
+		    rb_startswith_ci(action, "expanded"))
+			return RB_KIND_DELIVERED;
+	}
+	switch (rb_code_class(status)) {
+	case 2:
+		return RB_KIND_DELIVERED;
+	case 4:
+		return RB_KIND_DELAY;
+	default:
+		return RB_KIND_BOUNCE;
+	}
+}
+
+void rb_dsn_codes_from_diagnostic(struct rb_rcpt *rc)
+{
+	char st[RB_STATUS_MAX];
+
+	if (rc->diagnostic == NULL)
+		return;
+	if (rc->reply_code[0] == '\0')
+		(void)rb_reply_find(rc->diagnostic, rc->reply_code);
+	if (rb_status_find(rc->diagnostic, st, NULL) == 0) {
+		int dclass = rb_code_class(st);
+		int sclass = rb_code_class(rc->status);
+
+		if (rc->status[0] == '\0' ||
+		    (strcmp(rc->status + 1, ".0.0") == 0 &&
+		     (dclass == sclass) && strcmp(st + 1, ".0.0") != 0)) {
+			memcpy(rc->status, st, sizeof(rc->status));
+			rc->status_from = "diagnostic";
+		}
+	}
+}
+
+static int is_rcpt_block(const struct rb_fblock *b)
+{
+	return rb_fblock_get(b, "Final-Recipient") != NULL ||
+	       rb_fblock_get(b, "Original-Recipient") != NULL ||
+	       rb_fblock_get(b, "X-Actual-Recipient") != NULL;
+}
+
+size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
+{
+	struct rb_fields f;
+	size_t added = 0;
+	const char *v;
+
+	if (r->ds_raw == NULL)
+		return 0;
+	rb_fields_parse(r->arena, r->ds_raw, r->ds_len, lim, 0, &f);
+	r->flags |= f.flags & (RB_PF_TRUNCATED | RB_PF_LIMIT_HIT);
+	for (size_t i = 0; i < f.n; i++) {
+		const struct rb_fblock *b = &f.blocks[i];
+		struct rb_rcpt *rc;
+		char *rcpt = NULL, *orcpt = NULL, *type;
+
+		if ((v = rb_fblock_get(b, "Reporting-MTA")) != NULL &&
+		    r->reporting_mta == NULL)
+			r->reporting_mta = after_type(r->arena, v, &type);
+		if ((v = rb_fblock_get(b, "Arrival-Date")) != NULL &&
+		    r->arrival_date == NULL)
+			r->arrival_date = rb_arena_strdup(r->arena, v);
+		if (!is_rcpt_block(b))
+			continue;
+		if ((v = rb_fblock_get(b, "Final-Recipient")) != NULL)
+			rcpt = rb_addr_extract(r->arena, v);
+		if ((v = rb_fblock_get(b, "Original-Recipient")) != NULL) {
+			char *x = rb_arena_strdup(r->arena, v);
+
+			rb_xtext_decode(x);
+			orcpt = rb_addr_extract(r->arena, x);
+		}
+		if (rcpt == NULL &&
+		    (v = rb_fblock_get(b, "X-Actual-Recipient")) != NULL)
+			rcpt = rb_addr_extract(r->arena, v);
+		if (rcpt == NULL)
+			rcpt = orcpt;
+		if (rcpt == NULL)
+			continue;
+		/* the same recipient twice in one DSN is one result */
+		{
+			size_t k;
+
+			for (k = 0; k < r->n_rcpts; k++) {
+				if (rb_strcasecmp(r->rcpts[k].recipient, rcpt) == 0)
+					break;
+			}
+			if (k < r->n_rcpts)
+				continue;
+		}
+		rc = rb_report_add_rcpt(r, lim->max_recipients);
+		if (rc == NULL)
+			break;
+		added++;
+		rc->recipient = rcpt;
+		rc->original_recipient = orcpt;
+		if ((v = rb_fblock_get(b, "Action")) != NULL) {
+			char *a = rb_arena_strdup(r->arena, v);
+
+			a[strcspn(a, " \t;(")] = '\0';
+			rc->action = rb_str_lower(a);
+		}
+		if ((v = rb_fblock_get(b, "Status")) != NULL &&
+		    rb_status_normalize(v, rc->status) == 0)
+			rc->status_from = "dsn";
+		if ((v = rb_fblock_get(b, "Diagnostic-Code")) != NULL)
+			rc->diagnostic = after_type(r->arena, v,
+						    &rc->diagnostic_type);
+		if ((v = rb_fblock_get(b, "Remote-MTA")) != NULL)
+			rc->remote_mta = after_type(r->arena, v, &type);
+		if ((v = rb_fblock_get(b, "Last-Attempt-Date")) != NULL)
+			rc->last_attempt = rb_arena_strdup(r->arena, v);
+		rb_dsn_codes_from_diagnostic(rc);
+		rc->kind = kind_of_action(rc->action, rc->status);
+	}
+	return added;
+}

@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bounce/rules.c - rule file loader and matcher (PCRE2, JIT, limits).
+ *
+ * File format (docs/rules.md): blocks that start with "rule ID" followed by
+ * directive lines "KEY VALUE"; '#' starts a comment line. All "match"
+ * lines of a rule are OR-ed into one compiled pattern.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce/rules.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/str.h"
+
+#define RULE_MATCH_LIMIT  200000u
+#define RULE_DEPTH_LIMIT  2000u
+#define RULE_HEAP_LIMIT	  4096u /* KiB */
+#define RULE_MAX_PATTERN  8192u
+#define RULE_MAX_SUBJECT  (64u * 1024)
+#define RULE_MAX_LINE	  4096u
+
+static const char *const reasons[] = {
+	"authfailure",	   "badreputation", "blocked",	   "contenterror",
+	"delivered",	   "exceedlimit",   "expired",	   "feedback",
+	"filtered",	   "hasmoved",	    "hostunknown", "mailboxfull",
+	"mailererror",	   "mesgtoobig",    "networkerror", "norelaying",
+	"notaccept",	   "notcompliantrfc", "onhold",	   "policyviolation",
+	"rejected",	   "requireptr",    "securityerror", "spamdetected",
+	"speeding",	   "suspend",	    "syntaxerror", "systemerror",
+	"systemfull",	   "toomanyconn",   "undefined",   "userunknown",
+	"vacation",	   "virusdetected",
+};
+
+const char *rb_reason_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		if (strcmp(reasons[i], name) == 0)
+			return reasons[i];
+	}
+	return NULL;
+}
+
+struct rb_ruleset *rb_ruleset_new(void)
+{
+	return rb_xcalloc(1, sizeof(struct rb_ruleset));
+}
+
+static void rule_clear(struct rb_rule *r)
+{
+	free(r->id);
+	free(r->file);
+	free(r->blocklist);
+	free(r->if_status);
+	pcre2_code_free(r->re);
+	pcre2_code_free(r->if_from);
+	pcre2_code_free(r->if_host);
+	memset(r, 0, sizeof(*r));
+}
+
+void rb_ruleset_free(struct rb_ruleset **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	for (size_t i = 0; i < (*sp)->n; i++)
+		rule_clear(&(*sp)->rules[i]);
+	free((*sp)->rules);
+	free(*sp);
+	*sp = NULL;
+}
+
+static pcre2_code *compile(const char *pat, const char *file, unsigned line,
+			   struct rb_error *err)
+{
+	pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+	pcre2_code *re;
+	int ec;
+	PCRE2_SIZE off;
+
+	pcre2_set_max_pattern_length(cc, RULE_MAX_PATTERN * 8);
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+			   PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+			   &ec, &off, cc);
+	pcre2_compile_context_free(cc);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[160];
+
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		rb_error_set(err, RB_E_SYNTAX,
+			     "%s:%u: pattern error at offset %zu: %s", file,
+			     line, (size_t)off, (const char *)msg);
+		return NULL;
+	}
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+struct pending {
+	struct rb_rule r;
+	struct rb_buf pat;
+	unsigned nmatch;
+	int open;
+};
+
+static int finish(struct rb_ruleset *set, struct pending *p,
+		  struct rb_error *err)
+{
+	struct rb_rule *r = &p->r;
+	size_t i;
+
+	if (!p->open)
+		return 0;
+	p->open = 0;
+	if (p->nmatch == 0) {
+		rb_error_set(err, RB_E_SYNTAX, "%s:%u: rule '%s' has no match line",
+			     r->file, r->line, r->id);
+		goto fail;
+	}
+	if (r->reason == NULL && r->blocklist == NULL) {
+		rb_error_set(err, RB_E_SYNTAX,
+			     "%s:%u: rule '%s' decides nothing (needs reason or blocklist)",
+			     r->file, r->line, r->id);
+		goto fail;
+	}
+	if (r->on == 0)
+		r->on = RB_RULE_ON_DIAGNOSTIC;
+	r->re = compile(rb_buf_str(&p->pat), r->file, r->line, err);
+	if (r->re == NULL)
+		goto fail;
+	rb_buf_reset(&p->pat);
+	for (i = 0; i < set->n; i++) {
+		if (strcmp(set->rules[i].id, r->id) == 0)
+			break;
+	}
+	if (i < set->n) {
+		rule_clear(&set->rules[i]);
+	} else {
+		set->rules = rb_xrealloc(set->rules,
+					 (set->n + 1) * sizeof(*set->rules));
+		set->n++;
+	}
+	set->rules[i] = *r;
+	memset(r, 0, sizeof(*r));
+	return 0;
+fail:
+	rule_clear(r);
+	rb_buf_reset(&p->pat);
+	return -1;
+}
+
+static int parse_on(const char *v, unsigned *on)
+{
+	char tmp[128];
+	char *save = tmp, *tok;
+
+	rb_strlcpy(tmp, v, sizeof(tmp));
+	*on = 0;
+	while ((tok = save) != NULL) {
+		char *comma = strchr(tok, ',');
+
+		if (comma != NULL) {
+			*comma = '\0';
+			save = comma + 1;
+		} else {
+			save = NULL;
+		}
+		tok = rb_str_trim(tok);
+		if (strcmp(tok, "diagnostic") == 0)
+			*on |= RB_RULE_ON_DIAGNOSTIC;
+		else if (strcmp(tok, "subject") == 0)
+			*on |= RB_RULE_ON_SUBJECT;
+		else if (strcmp(tok, "body") == 0)
+			*on |= RB_RULE_ON_BODY;
+		else if (strcmp(tok, "from") == 0)
+			*on |= RB_RULE_ON_FROM;
+		else if (strcmp(tok, "host") == 0)
+			*on |= RB_RULE_ON_HOST;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static int fault_from_name(const char *v)
+{
+	static const char *names[] = {"unknown", "recipient", "sender",
+				      "message", "network"};
+
+	for (int i = 0; i < 5; i++) {
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int directive(struct pending *p, const char *file, unsigned line,
+		     const char *key, char *val, struct rb_error *err)
+{
+	struct rb_rule *r = &p->r;
+
+	if (!p->open)
+		return rb_error_set(err, RB_E_SYNTAX,
+				    "%s:%u: '%s' outside a rule", file, line,
+				    key);
+	if (*val == '\0')
+		return rb_error_set(err, RB_E_SYNTAX, "%s:%u: '%s' needs a value",
+				    file, line, key);
+	if (strcmp(key, "match") == 0) {
+		pcre2_code *probe = compile(val, file, line, err);
+
+		if (probe == NULL)
+			return -1;
+		pcre2_code_free(probe);
+		if (p->nmatch++ > 0)
+			rb_buf_addc(&p->pat, '|');
+		rb_buf_adds(&p->pat, "(?:");
+		rb_buf_adds(&p->pat, val);
+		rb_buf_adds(&p->pat, ")");
+		if (p->pat.truncated)
+			return rb_error_set(err, RB_E_LIMIT,
+					    "%s:%u: rule '%s' patterns too long",
+					    file, line, r->id);
+	} else if (strcmp(key, "on") == 0) {
+		if (parse_on(val, &r->on) < 0)
+			return rb_error_set(err, RB_E_SYNTAX,
+					    "%s:%u: unknown field in 'on %s' (diagnostic, subject, body, from, host)",
+					    file, line, val);
+	} else if (strcmp(key, "reason") == 0) {
+		r->reason = rb_reason_lookup(val);
+		if (r->reason == NULL)
+			return rb_error_set(err, RB_E_SYNTAX,
+					    "%s:%u: unknown reason '%s'", file,
+					    line, val);
+	} else if (strcmp(key, "status") == 0) {
+		if (!rb_status_valid(val))
+			return rb_error_set(err, RB_E_SYNTAX,
+					    "%s:%u: invalid status '%s'", file,
+					    line, val);
+		rb_strlcpy(r->status, val, sizeof(r->status));
+	} else if (strcmp(key, "hard") == 0) {
+		if (strcmp(val, "yes") == 0)
+			r->hard = 1;
+		else if (strcmp(val, "no") == 0)
+			r->hard = 0;
+		else
+			return rb_error_set(err, RB_E_SYNTAX,
+					    "%s:%u: hard must be yes or no",
+					    file, line);
+	} else if (strcmp(key, "fault") == 0) {
+		r->fault = fault_from_name(val);
+		if (r->fault < 0)
+			return rb_error_set(err, RB_E_SYNTAX,
+					    "%s:%u: unknown fault '%s'", file,
+					    line, val);
+	} else if (strcmp(key, "blocklist") == 0) {
+		free(r->blocklist);
+		r->blocklist = rb_xstrdup(val);
+	} else if (strcmp(key, "class") == 0) {
+		if (strcmp(val, "override") == 0)
+			r->klass = RB_RULE_OVERRIDE;
+		else if (strcmp(val, "generic") == 0)
+			r->klass = RB_RULE_GENERIC;
+		else if (strcmp(val, "fallback") == 0)
+			r->klass = RB_RULE_FALLBACK;
+		else
+			return rb_error_set(err, RB_E_SYNTAX,
+					    "%s:%u: class must be override, generic or fallback",
+					    file, line);
+	} else if (strcmp(key, "if-status") == 0) {
+		free(r->if_status);
+		r->if_status = rb_xstrdup(val);
+	} else if (strcmp(key, "if-from") == 0) {
+		pcre2_code_free(r->if_from);
+		r->if_from = compile(val, file, line, err);
+		if (r->if_from == NULL)
+			return -1;
+	} else if (strcmp(key, "if-host") == 0) {
+		pcre2_code_free(r->if_host);
+		r->if_host = compile(val, file, line, err);
+		if (r->if_host == NULL)
+			return -1;
+	} else {
+		return rb_error_set(err, RB_E_SYNTAX,
+				    "%s:%u: unknown directive '%s'", file, line,
+				    key);
+	}
+	return 0;
+}
+
+static int valid_id(const char *id)
+{
+	if (*id == '\0')
+		return 0;
+	for (const char *p = id; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+int rb_ruleset_load_file(struct rb_ruleset *set, const char *path,
+			 struct rb_error *err)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned lineno = 0;
+	struct pending p;
+	int ret = -1;
+
+	if (fp == NULL)
+		return rb_error_set(err, RB_E_IO, "%s: %s", path,
+				    strerror(errno));
+	memset(&p, 0, sizeof(p));
+	rb_buf_init(&p.pat, RULE_MAX_PATTERN);
+	while ((n = getline(&line, &cap, fp)) >= 0) {
+		char *s, *key, *val;
+
+		lineno++;
+		if ((size_t)n > RULE_MAX_LINE) {
+			rb_error_set(err, RB_E_LIMIT, "%s:%u: line too long",
+				     path, lineno);
+			goto out;
+		}
+		s = rb_str_trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		key = s;
+		val = s + strcspn(s, " \t");
+		if (*val != '\0')
+			*val++ = '\0';
+		val = rb_str_trim(val);
+		if (strcmp(key, "rule") == 0) {
+			if (finish(set, &p, err) < 0)
+				goto out;
+			if (!valid_id(val)) {
+				rb_error_set(err, RB_E_SYNTAX,
+					     "%s:%u: invalid rule id '%s' (use a-z 0-9 . _ -)",
+					     path, lineno, val);
+				goto out;
+			}
+			memset(&p.r, 0, sizeof(p.r));
+			p.r.id = rb_xstrdup(val);
+			p.r.file = rb_xstrdup(path);
+			p.r.line = lineno;
+			p.r.klass = RB_RULE_GENERIC;
+			p.r.hard = -1;
+			p.r.fault = -1;
+			p.nmatch = 0;
+			p.open = 1;
+			continue;
+		}
+		if (directive(&p, path, lineno, key, val, err) < 0)
+			goto out;
+	}
+	if (finish(set, &p, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (p.open)
+		rule_clear(&p.r);
+	rb_buf_free(&p.pat);
+	free(line);
+	fclose(fp);
+	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
+			struct rb_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (d == NULL)
+		return rb_error_set(err, RB_E_IO, "%s: %s", dir,
+				    strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (l > 6 && strcmp(de->d_name + l - 6, ".rules") == 0) {
+			names = rb_xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = rb_xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+
+		if (ret == 0) {
+			if (snprintf(path, sizeof(path), "%s/%s", dir,
+				     names[i]) >= (int)sizeof(path))
+				ret = rb_error_set(err, RB_E_IO,
+						   "%s: path too long", dir);
+			else
+				ret = rb_ruleset_load_file(set, path, err);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+struct rb_rule_matcher {
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	pcre2_jit_stack *js;
+};
+
+struct rb_rule_matcher *rb_rule_matcher_new(void)
+{
+	struct rb_rule_matcher *m = rb_xcalloc(1, sizeof(*m));
+
+	m->md = pcre2_match_data_create(16, NULL);
+	m->mc = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(m->mc, RULE_MATCH_LIMIT);
+	pcre2_set_depth_limit(m->mc, RULE_DEPTH_LIMIT);
+	pcre2_set_heap_limit(m->mc, RULE_HEAP_LIMIT);
+	m->js = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	if (m->js != NULL)
+		pcre2_jit_stack_assign(m->mc, NULL, m->js);
+	return m;
+}
+
+void rb_rule_matcher_free(struct rb_rule_matcher **mp)
+{
+	if (mp == NULL || *mp == NULL)
+		return;
+	pcre2_match_data_free((*mp)->md);
+	pcre2_match_context_free((*mp)->mc);
+	pcre2_jit_stack_free((*mp)->js);
+	free(*mp);
+	*mp = NULL;
+}
+
+/* Returns 1 on match (evidence copied), 0 otherwise. Errors (limits) are
+ * no match, never a crash. */
+static int run(struct rb_rule_matcher *m, const pcre2_code *re,
+	       const char *s, char *ev, size_t evsz)
+{
+	size_t len;
+	int rc;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	len = strlen(s);
+	if (len > RULE_MAX_SUBJECT)
+		len = RULE_MAX_SUBJECT;
+	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mc);
+	if (rc < 0)
+		return 0;
+	if (ev != NULL && evsz > 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+		size_t n = ov[1] > ov[0] ? ov[1] - ov[0] : 0;
+
+		if (n >= evsz)
+			n = evsz - 1;
+		memcpy(ev, s + ov[0], n);
+		ev[n] = '\0';
+	}
+	return 1;
+}
+
+struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
+			       struct rb_rule_matcher *m,
+			       enum rb_rule_class klass, bool want_reason,
+			       const struct rb_rule_subject *subj,
+			       char *evidence_r, size_t ev_size)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct rb_rule *r = &set->rules[i];
+
+		if (r->klass != klass)
+			continue;
+		if (want_reason ? r->reason == NULL : r->blocklist == NULL)
+			continue;
+		if (r->if_status != NULL &&
+		    (subj->status == NULL ||
+		     strncmp(subj->status, r->if_status, strlen(r->if_status)) != 0))
+			continue;
+		if (r->if_from != NULL && !run(m, r->if_from, subj->from, NULL, 0))
+			continue;
+		if (r->if_host != NULL && !run(m, r->if_host, subj->host, NULL, 0))
+			continue;
+		if (((r->on & RB_RULE_ON_DIAGNOSTIC) &&
+		     run(m, r->re, subj->diagnostic, evidence_r, ev_size)) ||
+		    ((r->on & RB_RULE_ON_SUBJECT) &&
+		     run(m, r->re, subj->subject, evidence_r, ev_size)) ||
+		    ((r->on & RB_RULE_ON_BODY) &&
+		     run(m, r->re, subj->body, evidence_r, ev_size)) ||
+		    ((r->on & RB_RULE_ON_FROM) &&
+		     run(m, r->re, subj->from, evidence_r, ev_size)) ||
+		    ((r->on & RB_RULE_ON_HOST) &&
+		     run(m, r->re, subj->host, evidence_r, ev_size)))
+			return r;
+	}
+	return NULL;
+}

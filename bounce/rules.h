@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bounce/rules.h - the PCRE2 rule engine for bounce text.
+ *
+ * Rules are data (*.rules files), loaded once at start, compiled once with
+ * JIT, and matched under match/depth/heap limits. A broken rule file gives
+ * "file:line: error" and the set refuses to load. See docs/rules.md for the
+ * file format and the precedence between rules and status codes.
+ *
+ * Ownership: a rule set is owned by its creator and read-only after
+ * loading; a struct rb_rule_matcher holds per-thread match state.
+ */
+#ifndef REBOUND_BOUNCE_RULES_H
+#define REBOUND_BOUNCE_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+#include "parsers/report.h"
+
+/* Precedence class of a rule (lower value is tried first). */
+enum rb_rule_class {
+	RB_RULE_OVERRIDE = 0, /* beats a specific status code */
+	RB_RULE_GENERIC = 1,  /* decides where the status code is generic */
+	RB_RULE_FALLBACK = 2, /* only when nothing else decided */
+};
+
+/* Where a rule looks. */
+#define RB_RULE_ON_DIAGNOSTIC 0x01u
+#define RB_RULE_ON_SUBJECT    0x02u
+#define RB_RULE_ON_BODY	      0x04u
+#define RB_RULE_ON_FROM	      0x08u
+#define RB_RULE_ON_HOST	      0x10u
+
+struct rb_rule {
+	char *id;
+	char *file;
+	unsigned line;
+	enum rb_rule_class klass;
+	unsigned on;	      /* RB_RULE_ON_* */
+	const char *reason;   /* static vocabulary string, or NULL */
+	char status[RB_STATUS_MAX]; /* status to set, "" = keep */
+	int hard;	      /* -1 = from reason, 0/1 forced */
+	int fault;	      /* -1 = from reason, else enum rb_fault */
+	char *blocklist;      /* NULL = none */
+	char *if_status;      /* prefix the status must have, or NULL */
+	void *re;	      /* pcre2_code * of the OR of all match lines */
+	void *if_from;	      /* pcre2_code * or NULL */
+	void *if_host;	      /* pcre2_code * or NULL */
+	unsigned long hits;   /* counted by the matcher owner */
+};
+
+struct rb_ruleset {
+	struct rb_rule *rules;
+	size_t n;
+};
+
+/* What the evidence said about one recipient, for rules to look at. */
+struct rb_rule_subject {
+	const char *diagnostic;
+	const char *subject;
+	const char *body;
+	const char *from;
+	const char *host;
+	const char *status;
+};
+
+struct rb_ruleset *rb_ruleset_new(void);
+void rb_ruleset_free(struct rb_ruleset **sp);
+
+/*
+ * Loads the rules in @path into @set. A rule whose id already exists
+ * replaces the earlier one (so a user file can override a built-in rule).
+ * Returns 0, or -1 with "file:line: why" in @err.
+ */
+int rb_ruleset_load_file(struct rb_ruleset *set, const char *path,
+			 struct rb_error *err);
+/* Loads every *.rules file of @dir in name order. */
+int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
+			struct rb_error *err);
+
+/* Per-thread matching state. */
+struct rb_rule_matcher;
+struct rb_rule_matcher *rb_rule_matcher_new(void);
+void rb_rule_matcher_free(struct rb_rule_matcher **mp);
+
+/*
+ * Returns (borrowed from @set) the first rule of class @klass, in file
+ * order, that matches @subj and has a reason (want_reason) or a blocklist
+ * (!want_reason). @evidence_r (may be NULL) receives up to @ev_size bytes
+ * of the matched text. NULL when no rule matches.
+ */
+struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
+			       struct rb_rule_matcher *m,
+			       enum rb_rule_class klass, bool want_reason,
+			       const struct rb_rule_subject *subj,
+			       char *evidence_r, size_t ev_size);
+
+/* Returns the canonical static string of reason @name, or NULL if @name is
+ * not in the vocabulary. */
+const char *rb_reason_lookup(const char *name);
+
+#endif

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * core/config.c - libconfig 1.5 loader with a schema: every group's members
+ * are checked against the known names and types, so a typo is an error with
+ * its line number, not a silent default.
+ */
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/mem.h"
+#include "core/str.h"
+
+enum key_type { K_GROUP, K_INT, K_STRING, K_STRLIST };
+
+struct key {
+	const char *group; /* "" for top level */
+	const char *name;
+	enum key_type type;
+};
+
+static const struct key schema[] = {
+	{"", "limits", K_GROUP},
+	{"", "parse", K_GROUP},
+	{"", "rules", K_GROUP},
+	{"limits", "max_message_size", K_INT},
+	{"limits", "max_parts", K_INT},
+	{"limits", "max_depth", K_INT},
+	{"limits", "max_header_line", K_INT},
+	{"limits", "max_fields", K_INT},
+	{"limits", "max_blocks", K_INT},
+	{"limits", "max_part_bytes", K_INT},
+	{"limits", "max_text_bytes", K_INT},
+	{"limits", "max_recipients", K_INT},
+	{"parse", "tracking_headers", K_STRLIST},
+	{"parse", "verp", K_STRING},
+	{"rules", "files", K_STRLIST},
+	{"rules", "dir", K_STRING},
+};
+
+static const char *type_name(enum key_type t)
+{
+	switch (t) {
+	case K_GROUP:
+		return "a group";
+	case K_INT:
+		return "an integer";
+	case K_STRING:
+		return "a string";
+	case K_STRLIST:
+		return "a list of strings";
+	}
+	return "?";
+}
+
+static bool type_ok(config_setting_t *s, enum key_type t)
+{
+	int ty = config_setting_type(s);
+
+	switch (t) {
+	case K_GROUP:
+		return ty == CONFIG_TYPE_GROUP;
+	case K_INT:
+		return ty == CONFIG_TYPE_INT || ty == CONFIG_TYPE_INT64;
+	case K_STRING:
+		return ty == CONFIG_TYPE_STRING;
+	case K_STRLIST:
+		if (ty != CONFIG_TYPE_ARRAY && ty != CONFIG_TYPE_LIST)
+			return false;
+		for (int i = 0; i < config_setting_length(s); i++) {
+			config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+			if (e == NULL ||
+			    config_setting_type(e) != CONFIG_TYPE_STRING)
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+static int where_err(struct rb_error *err, const char *path,
+		     config_setting_t *s, const char *fmt, const char *a,
+		     const char *b)
+{
+	const char *file = config_setting_source_file(s);
+
+	return rb_error_set(err, RB_E_CONFIG, "%s:%u: %s%s%s",
+			    file ? file : path, config_setting_source_line(s),
+			    fmt, a ? a : "", b ? b : "");
+}
+
+static int check_group(config_setting_t *g, const char *gname,
+		       const char *path, struct rb_error *err)
+{
+	int n = config_setting_length(g);
+
+	for (int i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct key *k = NULL;
+		char what[160];
+
+		for (size_t j = 0; j < sizeof(schema) / sizeof(schema[0]); j++) {
+			if (strcmp(schema[j].group, gname) == 0 &&
+			    strcmp(schema[j].name, name ? name : "") == 0) {
+				k = &schema[j];
+				break;
+			}
+		}
+		if (k == NULL) {
+			(void)snprintf(what, sizeof(what), "%s%s%s", gname,
+				       *gname ? "." : "", name ? name : "?");
+			return where_err(err, path, s, "unknown setting '",
+					 what, "'");
+		}
+		if (!type_ok(s, k->type)) {
+			(void)snprintf(what, sizeof(what), "%s%s%s' must be %s",
+				       gname, *gname ? "." : "", name,
+				       type_name(k->type));
+			return where_err(err, path, s, "setting '", what, "");
+		}
+		if (k->type == K_INT) {
+			long long v = config_setting_get_int64(s);
+
+			if (v <= 0 || v > (1LL << 40))
+				return where_err(err, path, s, "setting '",
+						 name, "' is out of range");
+		}
+		if (k->type == K_GROUP &&
+		    check_group(s, name, path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static char **copy_list(config_setting_t *s, size_t *n_r)
+{
+	int n = config_setting_length(s);
+	char **v = rb_xcalloc((size_t)n + 1, sizeof(char *));
+
+	for (int i = 0; i < n; i++)
+		v[i] = rb_xstrdup(config_setting_get_string_elem(s, i));
+	*n_r = (size_t)n;
+	return v;
+}
+
+static void set_default_headers(struct rb_config *c)
+{
+	static const char *def[] = {RB_DEF_TRACKING_HEADERS};
+	size_t n = sizeof(def) / sizeof(def[0]);
+
+	c->tracking_headers = rb_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		c->tracking_headers[i] = rb_xstrdup(def[i]);
+	c->n_tracking_headers = n;
+}
+
+struct rb_config *rb_config_default(void)
+{
+	struct rb_config *c = rb_xcalloc(1, sizeof(*c));
+
+	c->path = rb_xstrdup("");
+	rb_limits_default(&c->limits);
+	set_default_headers(c);
+	c->verp = rb_xstrdup(RB_DEF_VERP);
+	c->rule_files = rb_xcalloc(1, sizeof(char *));
+	c->rules_dir = rb_xstrdup("");
+	return c;
+}
+
+static void get_size(config_t *cfg, const char *path, size_t *out)
+{
+	long long v;
+
+	if (config_lookup_int64(cfg, path, &v) == CONFIG_TRUE)
+		*out = (size_t)v;
+	else {
+		int iv;
+
+		if (config_lookup_int(cfg, path, &iv) == CONFIG_TRUE)
+			*out = (size_t)iv;
+	}
+}
+
+struct rb_config *rb_config_load(const char *path, struct rb_error *err)
+{
+	config_t cfg;
+	struct rb_config *c;
+	config_setting_t *s;
+	const char *str;
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			rb_error_set(err, RB_E_IO, "%s: cannot read file",
+				     path);
+		else
+			rb_error_set(err, RB_E_CONFIG, "%s:%d: %s",
+				     config_error_file(&cfg)
+					     ? config_error_file(&cfg)
+					     : path,
+				     config_error_line(&cfg),
+				     config_error_text(&cfg));
+		config_destroy(&cfg);
+		return NULL;
+	}
+	if (check_group(config_root_setting(&cfg), "", path, err) < 0) {
+		config_destroy(&cfg);
+		return NULL;
+	}
+	c = rb_config_default();
+	free(c->path);
+	c->path = rb_xstrdup(path);
+	get_size(&cfg, "limits.max_message_size", &c->limits.max_message_size);
+	get_size(&cfg, "limits.max_parts", &c->limits.max_parts);
+	get_size(&cfg, "limits.max_depth", &c->limits.max_depth);
+	get_size(&cfg, "limits.max_header_line", &c->limits.max_header_line);
+	get_size(&cfg, "limits.max_fields", &c->limits.max_fields);
+	get_size(&cfg, "limits.max_blocks", &c->limits.max_blocks);
+	get_size(&cfg, "limits.max_part_bytes", &c->limits.max_part_bytes);
+	get_size(&cfg, "limits.max_text_bytes", &c->limits.max_text_bytes);
+	get_size(&cfg, "limits.max_recipients", &c->limits.max_recipients);
+	if ((s = config_lookup(&cfg, "parse.tracking_headers")) != NULL) {
+		for (size_t i = 0; i < c->n_tracking_headers; i++)
+			free(c->tracking_headers[i]);
+		free(c->tracking_headers);
+		c->tracking_headers = copy_list(s, &c->n_tracking_headers);
+	}
+	if (config_lookup_string(&cfg, "parse.verp", &str) == CONFIG_TRUE) {
+		free(c->verp);
+		c->verp = rb_xstrdup(str);
+	}
+	if ((s = config_lookup(&cfg, "rules.files")) != NULL) {
+		free(c->rule_files);
+		c->rule_files = copy_list(s, &c->n_rule_files);
+	}
+	if (config_lookup_string(&cfg, "rules.dir", &str) == CONFIG_TRUE) {
+		free(c->rules_dir);
+		c->rules_dir = rb_xstrdup(str);
+	}
+	config_destroy(&cfg);
+	return c;
+}
+
+void rb_config_free(struct rb_config **cp)
+{
+	struct rb_config *c;
+
+	if (cp == NULL || *cp == NULL)
+		return;
+	c = *cp;
+	for (size_t i = 0; i < c->n_tracking_headers; i++)
+		free(c->tracking_headers[i]);
+	free(c->tracking_headers);
+	for (size_t i = 0; i < c->n_rule_files; i++)
+		free(c->rule_files[i]);
+	free(c->rule_files);
+	free(c->verp);
+	free(c->rules_dir);
+	free(c->path);
+	free(c);
+	*cp = NULL;
+}

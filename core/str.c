@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * core/str.c - string helpers.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/str.h"
+
+size_t rb_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+int rb_parse_u64(const char *s, uint64_t *out_r)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out_r = (uint64_t)v;
+	return 0;
+}
+
+int rb_parse_u32(const char *s, uint32_t *out_r)
+{
+	uint64_t v;
+
+	if (rb_parse_u64(s, &v) < 0 || v > UINT32_MAX)
+		return -1;
+	*out_r = (uint32_t)v;
+	return 0;
+}
+
+static int lc(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+int rb_strcasecmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+
+	while (*x && lc(*x) == lc(*y)) {
+		x++;
+		y++;
+	}
+	return lc(*x) - lc(*y);
+}
+
+int rb_strncasecmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+
+	for (; n > 0; n--, x++, y++) {
+		if (lc(*x) != lc(*y))
+			return lc(*x) - lc(*y);
+		if (*x == '\0')
+			return 0;
+	}
+	return 0;
+}
+
+const char *rb_memcasemem(const char *hay, size_t len, const char *needle)
+{
+	size_t nl = strlen(needle);
+	size_t i;
+
+	if (nl == 0)
+		return hay;
+	if (nl > len)
+		return NULL;
+	for (i = 0; i + nl <= len; i++) {
+		if (lc((unsigned char)hay[i]) == lc((unsigned char)needle[0]) &&
+		    rb_strncasecmp(hay + i, needle, nl) == 0)
+			return hay + i;
+	}
+	return NULL;
+}
+
+bool rb_startswith_ci(const char *s, const char *prefix)
+{
+	return rb_strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+char *rb_str_lower(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		*p = (char)lc((unsigned char)*p);
+	return s;
+}
+
+static int isws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+	       c == '\v';
+}
+
+char *rb_str_trim(char *s)
+{
+	char *e;
+
+	while (isws((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isws((unsigned char)e[-1]))
+		e--;
+	*e = '\0';
+	return s;
+}
+
+void rb_str_squeeze(char *s)
+{
+	char *r = s, *w = s;
+	int sp = 0;
+
+	while (isws((unsigned char)*r))
+		r++;
+	for (; *r; r++) {
+		if (isws((unsigned char)*r)) {
+			sp = 1;
+			continue;
+		}
+		if (sp && w != s)
+			*w++ = ' ';
+		sp = 0;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+bool rb_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + n >= len)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}

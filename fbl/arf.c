@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fbl/arf.c - complaint report reader and provider fingerprints.
+ */
+#include <string.h>
+
+#include "core/str.h"
+#include "fbl/arf.h"
+#include "parsers/addr.h"
+#include "parsers/fields.h"
+
+static char *dup_field(struct rb_report *r, const struct rb_fields *f,
+		       const char *name)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const char *v = rb_fblock_get(&f->blocks[i], name);
+
+		if (v != NULL)
+			return rb_arena_strdup(r->arena, v);
+	}
+	return NULL;
+}
+
+static void add_feedback_rcpt(struct rb_report *r, const struct rb_limits *lim,
+			      char *addr, const char *rule)
+{
+	struct rb_rcpt *rc;
+
+	for (size_t k = 0; k < r->n_rcpts; k++) {
+		if (addr != NULL && r->rcpts[k].recipient != NULL &&
+		    rb_strcasecmp(r->rcpts[k].recipient, addr) == 0)
+			return;
+	}
+	rc = rb_report_add_rcpt(r, lim->max_recipients);
+	if (rc == NULL)
+		return;
+	rc->kind = r->kind;
+	rc->recipient = addr;
+	rc->reason = "feedback";
+	rc->rule = (char *)rule;
+	rc->fault = RB_FAULT_SENDER;
+}
+
+static enum rb_kind kind_of_type(const char *ft)
+{
+	if (ft == NULL)
+		return RB_KIND_COMPLAINT;
+	if (rb_strcasecmp(ft, "not-spam") == 0)
+		return RB_KIND_NOT_SPAM;
+	if (rb_strcasecmp(ft, "auth-failure") == 0 ||
+	    rb_strcasecmp(ft, "dmarc") == 0)
+		return RB_KIND_AUTH_FAILURE;
+	return RB_KIND_COMPLAINT;
+}
+
+/* The recipient of a complaint when the report does not name it: the
+ * original's X-HmXmrOriginalRecipient (Microsoft), then its To. */
+static char *recipient_from_original(struct rb_report *r)
+{
+	const char *v = rb_original_header(&r->orig, "X-HmXmrOriginalRecipient");
+	char *a;
+
+	if (v != NULL && (a = rb_addr_extract(r->arena, v)) != NULL)
+		return a;
+	return r->orig.to;
+}
+
+static void read_arf(struct rb_report *r, const struct rb_limits *lim)
+{
+	struct rb_fields f;
+	struct rb_complaint *fb = &r->fb;
+	size_t before = r->n_rcpts;
+
+	rb_fields_parse(r->arena, r->fr_raw, r->fr_len, lim, 0, &f);
+	r->flags |= f.flags & (RB_PF_TRUNCATED | RB_PF_LIMIT_HIT);
+	fb->feedback_type = dup_field(r, &f, "Feedback-Type");
+	if (fb->feedback_type != NULL)
+		rb_str_lower(fb->feedback_type);
+	fb->user_agent = dup_field(r, &f, "User-Agent");
+	fb->version = dup_field(r, &f, "Version");
+	fb->reporting_mta = dup_field(r, &f, "Reporting-MTA");
+	fb->source_ip = dup_field(r, &f, "Source-IP");
+	fb->arrival_date = dup_field(r, &f, "Arrival-Date");
+	if (fb->arrival_date == NULL)
+		fb->arrival_date = dup_field(r, &f, "Received-Date");
+	fb->original_mail_from = dup_field(r, &f, "Original-Mail-From");
+	fb->reported_domain = dup_field(r, &f, "Reported-Domain");
+	fb->reported_uri = dup_field(r, &f, "Reported-Uri");
+	fb->auth_results = dup_field(r, &f, "Authentication-Results");
+	fb->incidents = dup_field(r, &f, "Incidents");
+	r->kind = kind_of_type(fb->feedback_type);
+	r->rule = "mime:message/feedback-report";
+	if (fb->reporting_mta != NULL) {
+		char *semi = strchr(fb->reporting_mta, ';');
+
+		r->reporting_mta = semi ? rb_str_trim(semi + 1) : fb->reporting_mta;
+	}
+
+	/* every Original-Rcpt-To (and Removal-Recipient) is a recipient */
+	for (size_t b = 0; b < f.n; b++) {
+		for (size_t i = 0; i < f.blocks[b].n; i++) {
+			const struct rb_field *fl = &f.blocks[b].fields[i];
+
+			if (rb_strcasecmp(fl->name, "Original-Rcpt-To") == 0 ||
+			    rb_strcasecmp(fl->name, "Removal-Recipient") == 0) {
+				char *a = rb_addr_extract(r->arena, fl->value);
+
+				if (a != NULL) {
+					add_feedback_rcpt(r, lim, a,
+							  "arf:original-rcpt-to");
+					fb->original_rcpt_to = a;
+				}
+			}
+		}
+	}
+	if (r->n_rcpts == before)
+		add_feedback_rcpt(r, lim, recipient_from_original(r),
+				  r->orig.to || rb_original_header(&r->orig, "X-HmXmrOriginalRecipient")
+					  ? "arf:original-message"
+					  : "arf:no-recipient");
+}
+
+static bool is_jmrp_legacy(const struct rb_report *r)
+{
+	const char *subj = r->subject;
+
+	return r->from != NULL &&
+	       (rb_strcasecmp(r->from, "staff@hotmail.com") == 0 ||
+		rb_memcasemem(r->from, strlen(r->from), "@hotmail.com")) &&
+	       subj != NULL &&
+	       rb_memcasemem(subj, strlen(subj), "complaint about message") &&
+	       r->orig.found_in != NULL;
+}
+
+static bool is_apple_unsubscribe(const struct rb_report *r)
+{
+	const char *v = rb_report_header(r, "X-Apple-Unsubscribe");
+
+	return v != NULL && rb_strcasecmp(v, "true") == 0;
+}
+
+bool rb_fbl_classify(struct rb_report *r, const struct rb_limits *lim)
+{
+	if (r->fr_raw != NULL) {
+		read_arf(r, lim);
+	} else if (is_jmrp_legacy(r)) {
+		r->kind = RB_KIND_COMPLAINT;
+		r->fb.feedback_type = "abuse";
+		r->rule = "jmrp:legacy";
+		add_feedback_rcpt(r, lim, recipient_from_original(r),
+				  "jmrp:x-hmxmroriginalrecipient");
+	} else if (is_apple_unsubscribe(r)) {
+		r->kind = RB_KIND_COMPLAINT;
+		r->fb.feedback_type = "opt-out";
+		r->rule = "apple:x-apple-unsubscribe";
+		add_feedback_rcpt(r, lim, r->from, "apple:x-apple-unsubscribe");
+	} else {
+		return false;
+	}
+	for (size_t i = 0; i < r->n_rcpts; i++)
+		r->rcpts[i].kind = r->kind;
+	r->fb.provider = rb_fbl_provider(r);
+	if (r->fb.source_ip == NULL)
+		r->fb.source_ip = r->orig.source_ip;
+	return true;
+}
+
+struct fingerprint {
+	const char *provider;
+	const char *from_domain; /* suffix of the report's From domain */
+	const char *user_agent;	 /* prefix of User-Agent */
+};
+
+static const struct fingerprint prints[] = {
+	{"yahoo", "arf.mail.yahoo.com", "Yahoo!-Mail-Feedback"},
+	{"yahoo", "yahoo.com", NULL},
+	{"aol", "aol.com", NULL},
+	{"microsoft", "hotmail.com", "JMRP"},
+	{"microsoft", "outlook.com", NULL},
+	{"microsoft", "microsoft.com", NULL},
+	{"amazonses", "amazonses.com", NULL},
+	{"validity", "senderscore.net", "ReturnPathFBL"},
+	{"validity", "returnpath.net", NULL},
+	{"comcast", "comcast.net", NULL},
+	{"cox", "cox.net", NULL},
+	{"mailru", "mail.ru", NULL},
+	{"mailru", "corp.mail.ru", NULL},
+	{"zoho", "zoho.com", NULL},
+	{"zoho", "zohomail.com", NULL},
+	{"yandex", "yandex.ru", NULL},
+	{"fastmail", "fastmail.com", NULL},
+	{"gmx", "gmx.net", NULL},
+	{"apple", "icloud.com", NULL},
+	{"abusix", NULL, "abusix"},
+	{"opendmarc", NULL, "OpenDMARC"},
+	{"netease", NULL, "NtesDmarcReporter"},
+	{"spamcop", "spamcop.net", NULL},
+};
+
+static bool domain_suffix(const char *addr, const char *suffix)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	size_t dl, sl;
+
+	if (at == NULL)
+		return false;
+	at++;
+	dl = strlen(at);
+	sl = strlen(suffix);
+	if (dl < sl || rb_strcasecmp(at + dl - sl, suffix) != 0)
+		return false;
+	return dl == sl || at[dl - sl - 1] == '.';
+}
+
+const char *rb_fbl_provider(const struct rb_report *r)
+{
+	const char *ua = r->fb.user_agent;
+
+	for (size_t i = 0; i < sizeof(prints) / sizeof(prints[0]); i++) {
+		if (prints[i].user_agent != NULL && ua != NULL &&
+		    rb_startswith_ci(ua, prints[i].user_agent))
+			return prints[i].provider;
+	}
+	for (size_t i = 0; i < sizeof(prints) / sizeof(prints[0]); i++) {
+		if (prints[i].from_domain != NULL &&
+		    domain_suffix(r->from, prints[i].from_domain))
+			return prints[i].provider;
+	}
+	/* Validity-hosted ISPs: feedbackloop@feedback.<isp> */
+	if (r->from != NULL && rb_startswith_ci(r->from, "feedbackloop@"))
+		return "validity";
+	return NULL;
+}

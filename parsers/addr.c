@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * parsers/addr.c - address helpers.
+ */
+#include <string.h>
+
+#include "core/str.h"
+#include "parsers/addr.h"
+
+static int atext(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", c) ||
+	       c >= 0x80;
+}
+
+static int dtext(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	       c >= 0x80;
+}
+
+bool rb_addr_plausible(const char *s)
+{
+	const char *at = strrchr(s, '@');
+	const char *p;
+	const char *dot;
+
+	if (at == NULL || at == s || at[1] == '\0')
+		return false;
+	for (p = s; p < at; p++) {
+		if (!atext((unsigned char)*p) && *p != '"' && *p != ' ')
+			return false;
+	}
+	for (p = at + 1; *p; p++) {
+		if (!dtext((unsigned char)*p) && *p != '[' && *p != ']' &&
+		    *p != ':')
+			return false;
+	}
+	dot = strchr(at + 1, '.');
+	return dot != NULL && dot[1] != '\0' && at[1] != '.';
+}
+
+char *rb_addr_extract(struct rb_arena *a, const char *s)
+{
+	const char *semi, *lt, *at, *b, *e;
+	char *out;
+
+	if (s == NULL)
+		return NULL;
+	/* "rfc822; addr" -- only when the part before ';' is an addr-type */
+	semi = strchr(s, ';');
+	if (semi != NULL && semi - s < 16 && memchr(s, '@', (size_t)(semi - s)) == NULL)
+		s = semi + 1;
+	lt = strchr(s, '<');
+	if (lt != NULL && strchr(lt, '>') != NULL && memchr(lt, '@', (size_t)(strchr(lt, '>') - lt)) != NULL) {
+		b = lt + 1;
+		e = strchr(b, '>');
+	} else {
+		at = strchr(s, '@');
+		if (at == NULL)
+			return NULL;
+		b = at;
+		while (b > s && (atext((unsigned char)b[-1]) || b[-1] == '"'))
+			b--;
+		e = at + 1;
+		while (*e && (dtext((unsigned char)*e) || *e == '[' || *e == ']'))
+			e++;
+	}
+	while (b < e && (*b == ' ' || *b == '\'' || *b == '"' || *b == '<'))
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '.' || e[-1] == '\'' ||
+			 e[-1] == '"' || e[-1] == '>'))
+		e--;
+	if (e <= b)
+		return NULL;
+	out = rb_arena_strndup(a, b, (size_t)(e - b));
+	if (!rb_addr_plausible(out))
+		return NULL;
+	rb_str_lower(strrchr(out, '@'));
+	return out;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void rb_xtext_decode(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r) {
+		if (r[0] == '+' && hexval((unsigned char)r[1]) >= 0 &&
+		    hexval((unsigned char)r[2]) >= 0) {
+			int v = hexval((unsigned char)r[1]) * 16 +
+				hexval((unsigned char)r[2]);
+
+			*w++ = v == 0 ? '?' : (char)v;
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+char *rb_verp_decode(struct rb_arena *a, const char *fmt, const char *addr)
+{
+	const char *ts = strstr(fmt, "{sender}");
+	const char *td = strstr(fmt, "{domain}");
+	const char *at = strrchr(addr, '@');
+	size_t pre_len, lp_len, mid_len = 0, suf_len;
+	const char *suf, *mid = NULL;
+	const char *lp = addr;
+	char *out;
+
+	if (ts == NULL || at == NULL || *fmt == '\0')
+		return NULL;
+	lp_len = (size_t)(at - addr);
+	pre_len = (size_t)(ts - fmt);
+	if (lp_len < pre_len || rb_strncasecmp(lp, fmt, pre_len) != 0)
+		return NULL;
+	if (td != NULL && td > ts) {
+		mid = ts + 8;
+		mid_len = (size_t)(td - mid);
+		suf = td + 8;
+	} else {
+		suf = ts + 8;
+	}
+	suf_len = strlen(suf);
+	if (lp_len < pre_len + suf_len + 1 ||
+	    rb_strncasecmp(lp + lp_len - suf_len, suf, suf_len) != 0)
+		return NULL;
+	{
+		const char *tb = lp + pre_len;
+		const char *te = lp + lp_len - suf_len;
+
+		if (mid != NULL) {
+			/* the last occurrence of the separator splits
+			 * sender from domain: "a=b=example.com" */
+			const char *sep = NULL;
+
+			for (const char *p = tb; p + mid_len <= te; p++) {
+				if (mid_len > 0 &&
+				    strncmp(p, mid, mid_len) == 0)
+					sep = p;
+			}
+			if (sep == NULL || sep == tb || sep + mid_len >= te)
+				return NULL;
+			out = rb_arena_alloc(a, (size_t)(te - tb) + 2);
+			memcpy(out, tb, (size_t)(sep - tb));
+			out[sep - tb] = '@';
+			memcpy(out + (sep - tb) + 1, sep + mid_len,
+			       (size_t)(te - sep - (ptrdiff_t)mid_len));
+			out[(te - tb) - (ptrdiff_t)mid_len + 1] = '\0';
+			rb_str_lower(strrchr(out, '@'));
+			return out;
+		}
+		if (te <= tb)
+			return NULL;
+		return rb_arena_strndup(a, tb, (size_t)(te - tb));
+	}
+}

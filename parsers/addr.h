@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * parsers/addr.h - e-mail address helpers: extraction from DSN/ARF values
+ * and free text, RFC 3461 xtext, and VERP decoding. Pure, thread-safe.
+ */
+#ifndef REBOUND_PARSERS_ADDR_H
+#define REBOUND_PARSERS_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/mem.h"
+
+/*
+ * Extracts the addr-spec from @s: "rfc822; <User@Example.COM>", "Name
+ * <u@x>", "u@x (comment)", "utf-8; u@x". Returns (borrowed from @a) the
+ * address with its domain lowercased and angle brackets, quotes and
+ * trailing dots removed, or NULL when no plausible address is there.
+ */
+char *rb_addr_extract(struct rb_arena *a, const char *s);
+
+/* Is @s a plausible "local@domain.tld" address? */
+bool rb_addr_plausible(const char *s);
+
+/* Decodes RFC 3461 xtext ("+2B" -> '+') in place. */
+void rb_xtext_decode(char *s);
+
+/*
+ * Decodes a VERP local part. @fmt is a local-part template with the tokens
+ * {sender} and {domain}, e.g. "bounces+{sender}={domain}". Given
+ * "bounces+alice=example.com@relay.test" it yields "alice@example.com".
+ * With only {sender}, the token is returned as is. Returns (borrowed from
+ * @a) the sender, or NULL when @addr does not fit @fmt.
+ */
+char *rb_verp_decode(struct rb_arena *a, const char *fmt, const char *addr);
+
+#endif

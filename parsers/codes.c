@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * parsers/codes.c - status and reply code helpers (cursor parsers).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "parsers/codes.h"
+
+static int isdig(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Reads 1-3 digits at *pp into *v; returns digits read or 0. */
+static int num(const char **pp, unsigned *v)
+{
+	const char *p = *pp;
+	int n = 0;
+
+	*v = 0;
+	while (isdig((unsigned char)*p) && n < 4) {
+		*v = *v * 10 + (unsigned)(*p - '0');
+		p++;
+		n++;
+	}
+	if (n == 0 || n > 3)
+		return 0;
+	*pp = p;
+	return n;
+}
+
+/* Parses a code at @p; on success returns the end pointer. */
+static const char *parse_code(const char *p, unsigned *c, unsigned *s,
+			      unsigned *d)
+{
+	if (*p != '2' && *p != '4' && *p != '5')
+		return NULL;
+	*c = (unsigned)(*p - '0');
+	p++;
+	if (*p != '.')
+		return NULL;
+	p++;
+	if (!num(&p, s))
+		return NULL;
+	if (*p != '.')
+		return NULL;
+	p++;
+	if (!num(&p, d))
+		return NULL;
+	return p;
+}
+
+bool rb_status_valid(const char *s)
+{
+	unsigned c, sub, det;
+	const char *e = parse_code(s, &c, &sub, &det);
+
+	return e != NULL && *e == '\0';
+}
+
+int rb_status_normalize(const char *s, char out_r[RB_STATUS_MAX])
+{
+	unsigned c, sub, det;
+	const char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = parse_code(s, &c, &sub, &det);
+	if (e == NULL || isdig((unsigned char)*e) || *e == '.')
+		return -1;
+	(void)snprintf(out_r, RB_STATUS_MAX, "%u.%u.%u", c, sub, det);
+	return 0;
+}
+
+int rb_status_find(const char *text, char out_r[RB_STATUS_MAX], size_t *off_r)
+{
+	const char *p;
+
+	for (p = text; *p; p++) {
+		unsigned c, sub, det;
+		const char *e;
+
+		if (*p != '2' && *p != '4' && *p != '5')
+			continue;
+		if (p > text && (isdig((unsigned char)p[-1]) || p[-1] == '.' ||
+				 p[-1] == '-' || p[-1] == '_' ||
+				 ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z')))
+			continue;
+		e = parse_code(p, &c, &sub, &det);
+		if (e == NULL)
+			continue;
+		/* reject IPs/versions: "5.1.1.1", "4.2.2x" */
+		if (isdig((unsigned char)*e) || (*e == '.' && isdig((unsigned char)e[1])) ||
+		    ((*e | 0x20) >= 'a' && (*e | 0x20) <= 'z'))
+			continue;
+		(void)snprintf(out_r, RB_STATUS_MAX, "%u.%u.%u", c, sub, det);
+		if (off_r != NULL)
+			*off_r = (size_t)(p - text);
+		return 0;
+	}
+	return -1;
+}
+
+int rb_reply_find(const char *text, char out_r[4])
+{
+	const char *p;
+
+	for (p = text; *p; p++) {
+		if (*p != '2' && *p != '4' && *p != '5')
+			continue;
+		if (p > text && p[-1] != ' ' && p[-1] != '\t' &&
+		    p[-1] != ';' && p[-1] != ':' && p[-1] != '(' &&
+		    p[-1] != '"' && p[-1] != '<' && p[-1] != '[' &&
+		    p[-1] != '#' && p[-1] != '=')
+			continue;
+		if (!isdig((unsigned char)p[1]) || !isdig((unsigned char)p[2]))
+			continue;
+		if (p[3] != '\0' && p[3] != ' ' && p[3] != '-' &&
+		    p[3] != '\t' && p[3] != ')' && p[3] != ',' &&
+		    p[3] != '"' && p[3] != '>' && p[3] != ']')
+			continue;
+		/* "550-5.1.1" or "550 5.1.1" or "550 text": plausible ranges */
+		if (p[1] > '5')
+			continue;
+		out_r[0] = p[0];
+		out_r[1] = p[1];
+		out_r[2] = p[2];
+		out_r[3] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+int rb_code_class(const char *code)
+{
+	if (code == NULL)
+		return 0;
+	if (*code == '2' || *code == '4' || *code == '5')
+		return *code - '0';
+	return 0;
+}
+
+bool rb_status_generic(const char *status)
+{
+	static const char *generic[] = {"0.0", "7.1", "7.0", "5.0", "1.0",
+					"2.0", "3.0", "4.0", "0.1"};
+
+	if (status == NULL || status[0] == '\0')
+		return true;
+	for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++) {
+		if (strcmp(status + 2, generic[i]) == 0)
+			return true;
+	}
+	return false;
+}

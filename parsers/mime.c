@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * parsers/mime.c - the GMime wrapper: parse a message from memory under
+ * hard limits and collect the parts a report is made of.
+ *
+ * GMime has no size, part-count or per-part limits of its own (see
+ * LIBRARY-NOTES.md 1.2); they are enforced here. delivery-status and
+ * feedback-report parts are plain GMimeParts read through their data
+ * wrapper (which decodes the transfer encoding); an encoded message/rfc822
+ * is decoded and read again. The walk does not descend into the returned
+ * original message: its parts are not part of the report.
+ */
+#include <gmime/gmime.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/str.h"
+#include "parsers/addr.h"
+#include "parsers/fields.h"
+#include "parsers/parse.h"
+
+struct walk {
+	struct rb_report *r;
+	const struct rb_parse_opts *o;
+	GMimeParserOptions *popts;
+	size_t parts;
+	struct rb_buf text;  /* text/plain parts */
+	struct rb_buf html;  /* text/html parts, tags stripped, if no plain */
+	struct rb_buf seen;  /* content types seen */
+	char *orig_hdrs;     /* header text of the original */
+	size_t orig_len;
+	const char *orig_in;
+};
+
+static void warn_cb(gint64 offset, GMimeParserWarning code, const gchar *item,
+		    gpointer ud)
+{
+	struct rb_report *r = ud;
+
+	(void)offset;
+	(void)item;
+	if (code >= GMIME_CRIT_INVALID_HEADER_NAME &&
+	    code != GMIME_WARN_PART_WITHOUT_CONTENT &&
+	    code != GMIME_CRIT_CONFLICTING_HEADER)
+		r->flags |= RB_PF_MIME_WARNING;
+}
+
+void rb_parse_init(void)
+{
+	g_mime_init();
+}
+
+void rb_parse_shutdown(void)
+{
+	g_mime_shutdown();
+}
+
+static GMimeParserOptions *make_opts(struct rb_report *r)
+{
+	static const char *charsets[] = {"utf-8", "windows-1252", NULL};
+	GMimeParserOptions *po = g_mime_parser_options_new();
+
+	g_mime_parser_options_set_fallback_charsets(po, charsets);
+	g_mime_parser_options_set_allow_addresses_without_domain(po, TRUE);
+#if GMIME_CHECK_VERSION(3, 2, 14)
+	g_mime_parser_options_set_warning_callback(po, warn_cb, r, NULL);
+#else
+	g_mime_parser_options_set_warning_callback(po, warn_cb, r);
+#endif
+	return po;
+}
+
+/* Copies @len bytes as valid UTF-8 into the arena (converting 8-bit text
+ * through the fallback charsets when it is not UTF-8 already). */
+static char *to_utf8(struct walk *w, const char *p, size_t len)
+{
+	char *out;
+
+	if (rb_utf8_valid(p, len) && memchr(p, '\0', len) == NULL)
+		return rb_arena_strndup(w->r->arena, p, len);
+	{
+		char *conv = g_mime_utils_decode_8bit(w->popts, p, len);
+
+		out = rb_arena_strdup(w->r->arena, conv ? conv : "");
+		g_free(conv);
+	}
+	w->r->flags |= RB_PF_BAD_CHARSET;
+	return out;
+}
+
+/* Returns (arena) the decoded content of a leaf part, capped. */
+static char *part_bytes(struct walk *w, GMimePart *part, size_t *len_r)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *mem, *src;
+	GByteArray *arr;
+	char *out;
+	gint64 raw;
+
+	*len_r = 0;
+	if (dw == NULL)
+		return NULL;
+	src = g_mime_data_wrapper_get_stream(dw);
+	raw = src != NULL ? g_mime_stream_length(src) : -1;
+	if (raw > 0 && (size_t)raw > w->o->limits.max_part_bytes * 2) {
+		w->r->flags |= RB_PF_LIMIT_HIT | RB_PF_TRUNCATED;
+		return NULL;
+	}
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, mem);
+	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	if (arr->len > w->o->limits.max_part_bytes) {
+		w->r->flags |= RB_PF_TRUNCATED;
+		*len_r = w->o->limits.max_part_bytes;
+	} else {
+		*len_r = arr->len;
+	}
+	out = rb_arena_strndup(w->r->arena, (const char *)arr->data, *len_r);
+	g_object_unref(mem);
+	return out;
+}
+
+/* Rewrites bare CR and CRLF to LF so every later step sees one form. */
+static void normalize_eol(char *s, size_t *len)
+{
+	size_t r = 0, w = 0, n = *len;
+
+	while (r < n) {
+		if (s[r] == '\r') {
+			s[w++] = '\n';
+			r += (r + 1 < n && s[r + 1] == '\n') ? 2 : 1;
+		} else {
+			s[w++] = s[r++];
+		}
+	}
+	s[w] = '\0';
+	*len = w;
+}
+
+static void strip_html(struct rb_buf *out, const char *s)
+{
+	int in_tag = 0;
+	int in_skip = 0; /* inside <style> or <script> */
+
+	for (const char *p = s; *p; p++) {
+		if (*p == '<') {
+			in_tag = 1;
+			if (rb_startswith_ci(p, "<style") ||
+			    rb_startswith_ci(p, "<script"))
+				in_skip = 1;
+			else if (rb_startswith_ci(p, "</style") ||
+				 rb_startswith_ci(p, "</script"))
+				in_skip = 0;
+			if (rb_startswith_ci(p, "<br") ||
+			    rb_startswith_ci(p, "<p") ||
+			    rb_startswith_ci(p, "</p") ||
+			    rb_startswith_ci(p, "<tr") ||
+			    rb_startswith_ci(p, "<div") ||
+			    rb_startswith_ci(p, "</div"))
+				rb_buf_addc(out, '\n');
+			continue;
+		}
+		if (*p == '>' && in_tag) {
+			in_tag = 0;
+			continue;
+		}
+		if (in_tag || in_skip)
+			continue;
+		if (*p == '&') {
+			static const struct {
+				const char *ent;
+				char c;
+			} ents[] = {{"&lt;", '<'},  {"&gt;", '>'},
+				    {"&amp;", '&'}, {"&nbsp;", ' '},
+				    {"&quot;", '"'}, {"&#39;", '\''}};
+			size_t k;
+
+			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
+				size_t el = strlen(ents[k].ent);
+
+				if (rb_strncasecmp(p, ents[k].ent, el) == 0) {
+					rb_buf_addc(out, ents[k].c);
+					p += el - 1;
+					break;
+				}
+			}
+			if (k < sizeof(ents) / sizeof(ents[0]))
+				continue;
+		}
+		rb_buf_addc(out, *p);
+	}
+	rb_buf_addc(out, '\n');
+}
+
+static void note_type(struct walk *w, const char *type)
+{
+	if (w->seen.len > 0)
+		rb_buf_addc(&w->seen, ',');
+	rb_buf_adds(&w->seen, type);
+}
+
+static void take_original_headers(struct walk *w, char *hdrs, size_t len,
+				  const char *in)
+{
+	if (w->orig_hdrs != NULL || hdrs == NULL || len == 0)
+		return;
+	w->orig_hdrs = hdrs;
+	w->orig_len = len;
+	w->orig_in = in;
+}
+
+static void take_message_headers(struct walk *w, GMimeMessage *m,
+				 const char *in)
+{
+	char *h;
+
+	if (m == NULL || w->orig_hdrs != NULL)
+		return;
+	h = g_mime_object_get_headers(GMIME_OBJECT(m), NULL);
+	if (h != NULL) {
+		size_t n = strlen(h);
+
+		take_original_headers(w, rb_arena_strndup(w->r->arena, h, n),
+				      n, in);
+		g_free(h);
+	}
+}
+
+static void walk_object(struct walk *w, GMimeObject *obj, size_t depth);
+
+static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
+{
+	struct rb_report *r = w->r;
+	size_t len;
+	char *bytes;
+
+	if (rb_strcasecmp(type, "message/delivery-status") == 0 ||
+	    rb_strcasecmp(type, "message/global-delivery-status") == 0) {
+		if (r->ds_raw != NULL)
+			return;
+		bytes = part_bytes(w, part, &len);
+		if (bytes == NULL)
+			return;
+		normalize_eol(bytes, &len);
+		r->ds_raw = to_utf8(w, bytes, len);
+		r->ds_len = strlen(r->ds_raw);
+		r->ds_global = rb_strcasecmp(type, "message/delivery-status") != 0;
+		return;
+	}
+	if (rb_strcasecmp(type, "message/feedback-report") == 0) {
+		if (r->fr_raw != NULL)
+			return;
+		bytes = part_bytes(w, part, &len);
+		if (bytes == NULL)
+			return;
+		normalize_eol(bytes, &len);
+		r->fr_raw = to_utf8(w, bytes, len);
+		r->fr_len = strlen(r->fr_raw);
+		return;
+	}
+	if (rb_strcasecmp(type, "text/rfc822-headers") == 0 ||
+	    rb_strcasecmp(type, "message/global-headers") == 0 ||
+	    rb_strcasecmp(type, "message/rfc822-headers") == 0) {
+		bytes = part_bytes(w, part, &len);
+		if (bytes != NULL) {
+			normalize_eol(bytes, &len);
+			take_original_headers(w, bytes, len,
+					      "text/rfc822-headers");
+		}
+		return;
+	}
+	if (rb_strcasecmp(type, "message/rfc822") == 0 ||
+	    rb_strcasecmp(type, "message/global") == 0) {
+		/* an encoded message/rfc822 comes back as a GMimePart */
+		bytes = part_bytes(w, part, &len);
+		if (bytes != NULL) {
+			normalize_eol(bytes, &len);
+			take_original_headers(w, bytes, len, "message/rfc822");
+		}
+		return;
+	}
+	if (rb_startswith_ci(type, "text/")) {
+		int is_html = rb_strcasecmp(type, "text/html") == 0;
+		int is_plain = rb_strcasecmp(type, "text/plain") == 0 ||
+			       rb_strcasecmp(type, "text/plain-bounce") == 0;
+		char *text;
+
+		if (!is_html && !is_plain)
+			return;
+		if (GMIME_IS_TEXT_PART(part)) {
+			GMimeDataWrapper *dw = g_mime_part_get_content(part);
+			GMimeStream *src = dw ? g_mime_data_wrapper_get_stream(dw) : NULL;
+			gint64 raw = src ? g_mime_stream_length(src) : -1;
+
+			if (raw > 0 &&
+			    (size_t)raw > w->o->limits.max_part_bytes * 2) {
+				r->flags |= RB_PF_LIMIT_HIT | RB_PF_TRUNCATED;
+				return;
+			}
+			text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+		} else {
+			text = NULL;
+		}
+		if (text == NULL)
+			return;
+		len = strlen(text);
+		normalize_eol(text, &len);
+		if (!rb_utf8_valid(text, len)) {
+			char *conv = g_mime_utils_decode_8bit(w->popts, text, len);
+
+			g_free(text);
+			text = conv;
+			r->flags |= RB_PF_BAD_CHARSET;
+			if (text == NULL)
+				return;
+		}
+		if (is_html) {
+			strip_html(&w->html, text);
+		} else {
+			rb_buf_adds(&w->text, text);
+			rb_buf_addc(&w->text, '\n');
+		}
+		g_free(text);
+	}
+}
+
+static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
+{
+	GMimeContentType *ct;
+	char *type;
+
+	if (obj == NULL)
+		return;
+	if (++w->parts > w->o->limits.max_parts ||
+	    depth > w->o->limits.max_depth) {
+		w->r->flags |= RB_PF_LIMIT_HIT;
+		return;
+	}
+	ct = g_mime_object_get_content_type(obj);
+	type = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+	note_type(w, type ? type : "?");
+
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+
+		for (int i = 0; i < n; i++)
+			walk_object(w, g_mime_multipart_get_part(mp, i),
+				    depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(
+			GMIME_MESSAGE_PART(obj));
+
+		take_message_headers(w, m, "message/rfc822");
+	} else if (GMIME_IS_PART(obj) && type != NULL) {
+		walk_leaf(w, GMIME_PART(obj), type);
+	}
+	g_free(type);
+}
+
+static void read_top_headers(struct walk *w, GMimeMessage *msg)
+{
+	struct rb_report *r = w->r;
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+	size_t max = w->o->limits.max_fields;
+
+	if ((size_t)n > max) {
+		r->flags |= RB_PF_LIMIT_HIT;
+		n = (int)max;
+	}
+	r->headers = rb_arena_alloc(r->arena, ((size_t)n + 1) * sizeof(*r->headers));
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *name = g_mime_header_get_name(h);
+		const char *val = g_mime_header_get_value(h);
+		char *v;
+		size_t vl;
+
+		if (name == NULL)
+			continue;
+		vl = val ? strlen(val) : 0;
+		if (vl > w->o->limits.max_header_line) {
+			vl = w->o->limits.max_header_line;
+			r->flags |= RB_PF_TRUNCATED;
+		}
+		v = to_utf8(w, val ? val : "", vl);
+		rb_str_squeeze(v);
+		r->headers[r->n_headers].name = rb_arena_strdup(r->arena, name);
+		r->headers[r->n_headers].value = v;
+		r->n_headers++;
+	}
+}
+
+static void summarise_bounce(struct rb_report *r)
+{
+	const char *v;
+	static const char *to_hdrs[] = {"Delivered-To", "X-Original-To",
+					"Envelope-To", "X-Envelope-To", "To"};
+
+	v = rb_report_header(r, "Subject");
+	if (v != NULL)
+		r->subject = (char *)v;
+	v = rb_report_header(r, "From");
+	if (v != NULL)
+		r->from = rb_addr_extract(r->arena, v);
+	for (size_t i = 0; i < sizeof(to_hdrs) / sizeof(to_hdrs[0]); i++) {
+		v = rb_report_header(r, to_hdrs[i]);
+		if (v != NULL && (r->envelope_to = rb_addr_extract(r->arena, v)))
+			break;
+	}
+}
+
+struct rb_report *rb_parse(const char *buf, size_t len,
+			   const struct rb_parse_opts *opts)
+{
+	struct rb_report *r = rb_report_new();
+	struct walk w;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	char *copy;
+
+	if (len > opts->limits.max_message_size) {
+		r->flags |= RB_PF_TOO_BIG | RB_PF_LIMIT_HIT;
+		r->rule = "limit:max_message_size";
+		return r;
+	}
+	memset(&w, 0, sizeof(w));
+	w.r = r;
+	w.o = opts;
+	rb_buf_init(&w.text, opts->limits.max_text_bytes);
+	rb_buf_init(&w.html, opts->limits.max_text_bytes);
+	rb_buf_init(&w.seen, 512);
+
+	copy = rb_xstrndup(buf, len);
+	normalize_eol(copy, &len);
+	w.popts = make_opts(r);
+	stream = g_mime_stream_mem_new_with_buffer(copy, len);
+	free(copy);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(parser, w.popts);
+	g_object_unref(parser);
+	if (msg == NULL) {
+		r->flags |= RB_PF_INVALID_SYNTAX;
+		r->rule = "mime:unparseable";
+		goto out;
+	}
+	read_top_headers(&w, msg);
+	summarise_bounce(r);
+	walk_object(&w, g_mime_message_get_mime_part(msg), 0);
+
+	if (w.text.len == 0 && w.html.len > 0) {
+		r->text = rb_arena_strndup(r->arena, w.html.data, w.html.len);
+		r->text_len = w.html.len;
+	} else {
+		r->text = rb_arena_strndup(r->arena, rb_buf_str(&w.text), w.text.len);
+		r->text_len = w.text.len;
+	}
+	if (w.text.truncated || w.html.truncated)
+		r->flags |= RB_PF_TRUNCATED;
+	r->parts_seen = rb_arena_strdup(r->arena, rb_buf_str(&w.seen));
+
+	if (w.orig_hdrs != NULL)
+		rb_original_from_headers(r, w.orig_hdrs, w.orig_len, w.orig_in,
+					 opts);
+	else
+		rb_original_from_text(r, opts);
+	rb_original_resolve_sender(r, opts);
+	g_object_unref(msg);
+out:
+	g_mime_parser_options_free(w.popts);
+	rb_buf_free(&w.text);
+	rb_buf_free(&w.html);
+	rb_buf_free(&w.seen);
+	return r;
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * parsers/original.c - the original message's identity, from whichever form
+ * it came back in (message/rfc822, text/rfc822-headers, headers quoted in
+ * the text), and sender resolution in the DESIGN.md order.
+ */
+#include <gmime/gmime.h>
+#include <string.h>
+
+#include "core/str.h"
+#include "parsers/addr.h"
+#include "parsers/fields.h"
+#include "parsers/parse.h"
+
+static char *decode_words(struct rb_arena *a, const char *v)
+{
+	char *d, *out;
+
+	if (v == NULL)
+		return NULL;
+	if (strstr(v, "=?") == NULL) {
+		out = rb_arena_strdup(a, v);
+	} else {
+		d = g_mime_utils_header_decode_text(NULL, v);
+		out = rb_arena_strdup(a, d ? d : v);
+		g_free(d);
+	}
+	if (!rb_utf8_valid(out, strlen(out))) {
+		char *c = g_mime_utils_decode_8bit(NULL, out, strlen(out));
+
+		out = rb_arena_strdup(a, c ? c : "");
+		g_free(c);
+	}
+	rb_str_squeeze(out);
+	return out;
+}
+
+static char *strip_angle(struct rb_arena *a, const char *v)
+{
+	const char *b, *e;
+
+	if (v == NULL)
+		return NULL;
+	b = strchr(v, '<');
+	if (b != NULL) {
+		e = strchr(b, '>');
+		if (e != NULL && e > b + 1)
+			return rb_arena_strndup(a, b + 1, (size_t)(e - b - 1));
+	}
+	while (*v == ' ')
+		v++;
+	if (*v == '\0')
+		return NULL;
+	b = v;
+	e = v + strlen(v);
+	while (e > b && (e[-1] == ' ' || e[-1] == '>'))
+		e--;
+	return rb_arena_strndup(a, b, (size_t)(e - b));
+}
+
+static int is_private_ip(const char *ip)
+{
+	return rb_startswith_ci(ip, "10.") || rb_startswith_ci(ip, "127.") ||
+	       rb_startswith_ci(ip, "192.168.") ||
+	       (rb_startswith_ci(ip, "172.") && ip[4] >= '1' && ip[4] <= '3' &&
+		ip[5] != '.' &&
+		((ip[4] == '1' && ip[5] >= '6') || ip[4] == '2' ||
+		 (ip[4] == '3' && ip[5] <= '1')));
+}
+
+/* First IPv4 literal in [brackets] in the last (oldest) Received field:
+ * where the original was submitted from. */
+static char *received_ip(struct rb_arena *a, const struct rb_original *o)
+{
+	const char *last = NULL;
+
+	for (size_t i = 0; i < o->n_headers; i++) {
+		if (rb_strcasecmp(o->headers[i].name, "Received") == 0)
+			last = o->headers[i].value;
+	}
+	for (const char *p = last; p && (p = strchr(p, '[')) != NULL; p++) {
+		size_t n = strspn(p + 1, "0123456789.");
+		char ip[16];
+
+		if (n >= 7 && n < sizeof(ip) && p[1 + n] == ']') {
+			memcpy(ip, p + 1, n);
+			ip[n] = '\0';
+			if (!is_private_ip(ip))
+				return rb_arena_strdup(a, ip);
+		}
+	}
+	return NULL;
+}
+
+void rb_original_from_headers(struct rb_report *r, const char *text,
+			      size_t len, const char *found_in,
+			      const struct rb_parse_opts *opts)
+{
+	struct rb_original *o = &r->orig;
+	struct rb_fields f;
+	const struct rb_fblock *b;
+	const char *v;
+
+	rb_fields_parse(r->arena, text, len, &opts->limits, 1, &f);
+	if (f.n == 0)
+		return;
+	b = &f.blocks[0];
+	/* a header block needs at least one real header field */
+	if (rb_fblock_get(b, "Message-ID") == NULL &&
+	    rb_fblock_get(b, "From") == NULL &&
+	    rb_fblock_get(b, "Subject") == NULL &&
+	    rb_fblock_get(b, "To") == NULL &&
+	    rb_fblock_get(b, "Return-Path") == NULL &&
+	    rb_fblock_get(b, "Date") == NULL &&
+	    rb_fblock_get(b, "Received") == NULL)
+		return;
+	o->found_in = found_in;
+	o->n_headers = b->n;
+	o->headers = rb_arena_alloc(r->arena, (b->n + 1) * sizeof(*o->headers));
+	for (size_t i = 0; i < b->n; i++) {
+		o->headers[i].name = b->fields[i].name;
+		o->headers[i].value = b->fields[i].value;
+	}
+	if ((v = rb_fblock_get(b, "Message-ID")) != NULL ||
+	    (v = rb_fblock_get(b, "Message-Id")) != NULL)
+		o->message_id = strip_angle(r->arena, v);
+	if ((v = rb_fblock_get(b, "From")) != NULL)
+		o->from = rb_addr_extract(r->arena, decode_words(r->arena, v));
+	if ((v = rb_fblock_get(b, "To")) != NULL)
+		o->to = rb_addr_extract(r->arena, decode_words(r->arena, v));
+	if ((v = rb_fblock_get(b, "Subject")) != NULL)
+		o->subject = decode_words(r->arena, v);
+	if ((v = rb_fblock_get(b, "List-Id")) != NULL)
+		o->list_id = strip_angle(r->arena, v);
+	if ((v = rb_fblock_get(b, "Return-Path")) != NULL)
+		o->envelope_from = rb_addr_extract(r->arena, v);
+	o->source_ip = received_ip(r->arena, o);
+	r->flags |= f.flags & (RB_PF_TRUNCATED | RB_PF_LIMIT_HIT);
+}
+
+static int header_line_start(const char *p)
+{
+	static const char *names[] = {"Return-Path:", "Received:", "From:",
+				      "To:", "Subject:", "Message-ID:",
+				      "Message-Id:", "Date:", "X-Mailer:",
+				      "MIME-Version:", "Content-Type:"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (rb_startswith_ci(p, names[i]))
+			return 1;
+	}
+	return 0;
+}
+
+void rb_original_from_text(struct rb_report *r,
+			   const struct rb_parse_opts *opts)
+{
+	const char *t = r->text;
+	const char *best = NULL;
+
+	if (t == NULL)
+		return;
+	/* the quoted block is the one with a Message-ID or From, usually
+	 * after the human explanation; try each candidate start */
+	for (const char *p = t; p != NULL && *p; p = strchr(p, '\n')) {
+		const char *line;
+
+		if (*p == '\n')
+			p++;
+		line = p;
+		while (*line == ' ' || *line == '>' || *line == '|')
+			line++;
+		if (header_line_start(line)) {
+			const char *q = line;
+			int n = 0;
+
+			/* count consecutive header-looking lines */
+			while (q != NULL && *q && header_line_start(q)) {
+				n++;
+				q = strchr(q, '\n');
+				if (q == NULL)
+					break;
+				q++;
+				while (q && (*q == ' ' || *q == '\t')) {
+					q = strchr(q, '\n');
+					if (q)
+						q++;
+				}
+				if (q == NULL)
+					break;
+				while (*q == ' ' || *q == '>' || *q == '|')
+					q++;
+			}
+			if (n >= 2) {
+				best = line;
+				break;
+			}
+			p = line;
+		}
+	}
+	if (best == NULL)
+		return;
+	{
+		/* quoted headers may be indented; strip the indentation of
+		 * each line into a copy */
+		size_t len = r->text_len - (size_t)(best - t);
+		char *copy = rb_arena_alloc(r->arena, len + 1);
+		size_t w = 0;
+		int bol = 1;
+
+		for (size_t i = 0; i < len; i++) {
+			char c = best[i];
+
+			if (bol && (c == '>' || c == '|')) {
+				continue;
+			}
+			bol = c == '\n';
+			copy[w++] = c;
+		}
+		copy[w] = '\0';
+		rb_original_from_headers(r, copy, w, "inline", opts);
+	}
+}
+
+static const char *tracking_value(struct rb_report *r,
+				  const struct rb_parse_opts *opts,
+				  const char **name_r)
+{
+	for (size_t i = 0; i < opts->n_tracking_headers; i++) {
+		const char *n = opts->tracking_headers[i];
+		const char *v = rb_original_header(&r->orig, n);
+
+		if (v == NULL)
+			v = rb_report_header(r, n);
+		if (v != NULL && *v != '\0') {
+			*name_r = n;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+void rb_original_resolve_sender(struct rb_report *r,
+				const struct rb_parse_opts *opts)
+{
+	struct rb_original *o = &r->orig;
+	const char *name = NULL;
+	const char *v;
+	char *s;
+
+	v = tracking_value(r, opts, &name);
+	if (v != NULL) {
+		char label[96];
+
+		o->sender_id = rb_arena_strdup(r->arena, v);
+		rb_str_squeeze(o->sender_id);
+		o->sender = o->sender_id;
+		(void)snprintf(label, sizeof(label), "header:%s", name);
+		o->sender_source = rb_arena_strdup(r->arena, label);
+		return;
+	}
+	if (opts->verp != NULL && *opts->verp != '\0') {
+		static const char *to_hdrs[] = {"Delivered-To", "X-Original-To",
+						"To"};
+
+		for (size_t i = 0; i < sizeof(to_hdrs) / sizeof(to_hdrs[0]); i++) {
+			const char *h = rb_report_header(r, to_hdrs[i]);
+			char *addr = h ? rb_addr_extract(r->arena, h) : NULL;
+
+			if (addr != NULL &&
+			    (s = rb_verp_decode(r->arena, opts->verp, addr))) {
+				o->sender = s;
+				o->sender_source = "verp";
+				return;
+			}
+		}
+	}
+	if (r->fb.original_mail_from != NULL &&
+	    (s = rb_addr_extract(r->arena, r->fb.original_mail_from))) {
+		o->sender = s;
+		o->sender_source = "arf:original-mail-from";
+		if (o->envelope_from == NULL)
+			o->envelope_from = s;
+		return;
+	}
+	if (o->envelope_from != NULL) {
+		o->sender = o->envelope_from;
+		o->sender_source = "return-path";
+		return;
+	}
+	if ((v = rb_original_header(o, "Sender")) != NULL &&
+	    (s = rb_addr_extract(r->arena, v))) {
+		o->sender = s;
+		o->sender_source = "sender";
+		return;
+	}
+	if (o->from != NULL) {
+		o->sender = o->from;
+		o->sender_source = "from";
+		return;
+	}
+	o->sender = NULL;
+	o->sender_source = NULL;
+}

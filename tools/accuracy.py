@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Measure how well `rebound` agrees with Sisimai on the Sisimai reference corpus.
+
+Runs `rebound parse --format ndjson` over the corpus folders bsd/ dos/ err/ not/
+(and mac/, which must give the same answers as dos/), matches each result with
+the Sisimai labels in expected.jsonl by file + recipient, and prints agreement
+tables for two sets of files: "subset" (files with a DSN / ARF part, or an
+RFC 3834 auto-reply) and "all".  With --min-subset / --min-all the script is a
+gate: it exits 1 when a metric is below its minimum percentage.
+"""
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+
+FOLDERS = ("bsd", "dos", "err", "not")
+METRICS = ("recipient", "status", "reason", "hard", "kind", "feedback")
+UNDECIDED = ("undefined", "onhold")
+NO_RESULT = "(no result)"
+SUBSET_RE = re.compile(
+    rb'content-type:\s*"?message/(?:global-)?(?:delivery-status|feedback-report)', re.I)
+
+
+def parse_minimums(text):
+    """'recipient=97,status=95' -> {'recipient': 97.0, 'status': 95.0}."""
+    out = {}
+    for item in filter(None, (s.strip() for s in (text or "").split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or key not in METRICS:
+            raise argparse.ArgumentTypeError(
+                "bad minimum %r (want METRIC=PERCENT, METRIC one of %s)" % (item, ", ".join(METRICS)))
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError("bad percentage in %r" % item)
+    return out
+
+
+def run_rebound(binary, corpus, folder, errors):
+    """Run rebound on corpus/folder; return its results as (relative file, record)."""
+    arg = os.path.join(corpus, folder)
+    try:
+        proc = subprocess.run([binary, "parse", "--format", "ndjson", arg],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        sys.exit("accuracy: cannot run %s: %s" % (binary, exc))
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        errors.append("%s/: rebound exited with status %d%s" % (
+            folder, proc.returncode, "".join("\n    " + t for t in tail)))
+    out = []
+    for n, line in enumerate(proc.stdout.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            errors.append("%s/: stdout line %d is not a JSON object: %.80s" % (folder, n, line))
+            continue
+        source = os.path.abspath(str(rec.get("source") or ""))
+        rel = os.path.relpath(source, corpus).replace(os.sep, "/")
+        if rel.startswith("../") or "/" not in rel:
+            rel = folder + "/" + os.path.basename(source)
+        out.append((rel, rec))
+    return out
+
+
+def expected_kind(fact):
+    """Map a Sisimai fact onto rebound's `kind` vocabulary."""
+    reason, action = fact["reason"], fact["action"]
+    if reason == "feedback":
+        return fact["feedbacktype"] if fact["feedbacktype"] in ("auth-failure", "not-spam") else "complaint"
+    if reason == "vacation":
+        return "autoreply"
+    if reason == "delivered" or action in ("delivered", "relayed", "expanded"):
+        return "delivered"
+    return "delay" if action == "delayed" else "bounce"
+
+
+def status_agrees(expected, got):
+    if not expected:
+        return not got
+    if not got:
+        return False
+    parts = expected.split(".")
+    if len(parts) == 3 and parts[2].isdigit() and int(parts[2]) >= 900:
+        return str(got).split(".")[0] == parts[0]   # Sisimai pseudo code: class only
+    return str(got) == expected
+
+
+def judge(fact, got):
+    """Return {metric: (agree, expected, got)} for one expected fact."""
+    g = got if got is not None else {}
+    hard = g.get("hard")
+    kind = expected_kind(fact)
+    res = {
+        "recipient": (got is not None, fact["recipient"], g.get("recipient")),
+        "status": (got is not None and status_agrees(fact["deliverystatus"], g.get("status")),
+                   fact["deliverystatus"], g.get("status")),
+        "reason": (got is not None and g.get("reason") == fact["reason"], fact["reason"], g.get("reason")),
+        "hard": (isinstance(hard, bool) and hard == bool(fact["hardbounce"]), bool(fact["hardbounce"]), hard),
+        "kind": (got is not None and g.get("kind") == kind, kind, g.get("kind")),
+    }
+    if fact["reason"] == "feedback":
+        res["feedback"] = (got is not None and (g.get("feedback_type") or "") == fact["feedbacktype"],
+                           fact["feedbacktype"], g.get("feedback_type"))
+    if got is None:
+        res = {m: (False, v[1], NO_RESULT) for m, v in res.items()}
+    return res
+
+
+def match(files, expected, ours):
+    """Pair expected facts with our results by file + lowercased recipient, in order.
+
+    Returns (pairs, invented): pairs = [(file, fact, record or None)],
+    invented = [(file, record)] for our results with a recipient nobody expected."""
+    pairs, invented = [], []
+    for name in files:
+        mine = collections.defaultdict(list)
+        for rec in ours.get(name, []):
+            if rec.get("recipient"):
+                mine[str(rec["recipient"]).lower()].append(rec)
+        for fact in expected.get(name, []):
+            queue = mine.get(fact["recipient"].lower())
+            pairs.append((name, fact, queue.pop(0) if queue else None))
+        invented.extend((name, rec) for queue in mine.values() for rec in queue)
+    return pairs, invented
+
+
+def pct(agree, total):
+    return 100.0 * agree / total if total else None
+
+
+def report_set(label, files, pairs, invented, minimums):
+    """Print the metric table for one set of files; return a list of failures."""
+    fails = []
+    print("\n== %s: %d files, %d expected facts ==" % (label, len(files), len(pairs)))
+    print("%-16s %6s %6s %8s %8s" % ("metric", "agree", "total", "percent", "min"))
+    judged = [judge(fact, got) for _, fact, got in pairs]
+    for metric in METRICS:
+        rows = [j[metric][0] for j in judged if metric in j]
+        p = pct(sum(rows), len(rows))
+        line = "%-16s %6d %6d %8s" % (metric, sum(rows), len(rows), "n/a" if p is None else "%.2f%%" % p)
+        if metric in minimums:
+            ok = p is None or p >= minimums[metric]
+            line += " %8.2f %s" % (minimums[metric], "PASS" if ok else "FAIL")
+            if not ok:
+                fails.append("%s %s %.2f%% < %.2f%%" % (label, metric, p, minimums[metric]))
+        print(line)
+    decided = [got for _, fact, got in pairs if fact["reason"] not in UNDECIDED]
+    undecided = sum(1 for got in decided if got is None or got.get("reason") in UNDECIDED + (None,))
+    p = pct(undecided, len(decided))
+    print("%-16s %6d %6d %8s   (lower is better)" % (
+        "undefined-rate", undecided, len(decided), "n/a" if p is None else "%.2f%%" % p))
+    print("%-16s %6d" % ("invented", len(invented)))
+    return fails
+
+
+def report_reasons(pairs):
+    per = collections.defaultdict(lambda: [0, 0])
+    confusion = collections.Counter()
+    for _, fact, got in pairs:
+        ours = NO_RESULT if got is None else (got.get("reason") or "(null)")
+        per[fact["reason"]][0] += 1
+        if ours == fact["reason"]:
+            per[fact["reason"]][1] += 1
+        else:
+            confusion[(fact["reason"], ours)] += 1
+    print("\n== reasons (all) ==")
+    print("%-18s %6s %6s %8s" % ("sisimai reason", "facts", "agree", "percent"))
+    for reason, (total, agree) in sorted(per.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        print("%-18s %6d %6d %7.2f%%" % (reason, total, agree, pct(agree, total)))
+    print("\n== top reason confusions (expected -> ours) ==")
+    for (exp, ours), n in confusion.most_common(30):
+        print("%5d  %s -> %s" % (n, exp, ours))
+    if not confusion:
+        print("  none")
+
+
+def mac_check(outputs, corpus):
+    """mac/X must give the same (recipient, status) multiset as dos/X."""
+    def bag(name):
+        return collections.Counter((str(r["recipient"]).lower() if r.get("recipient") else None,
+                                    r.get("status")) for r in outputs.get(name, []))
+    names = sorted(os.listdir(os.path.join(corpus, "mac")))
+    bad = [n for n in names if bag("mac/" + n) != bag("dos/" + n)]
+    print("\n== mac/ vs dos/ ==\n%d/%d files agree" % (len(names) - len(bad), len(names)))
+    for n in bad:
+        print("  mac/%s: mac %s dos %s" % (n, sorted(bag("mac/" + n).items(), key=str),
+                                           sorted(bag("dos/" + n).items(), key=str)))
+    return len(bad)
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rebound", required=True, help="path to the rebound binary")
+    ap.add_argument("--corpus", default=os.path.join(root, "..", "shared", "corpus", "sisimai"))
+    ap.add_argument("--min-subset", type=parse_minimums, default={}, metavar="M=P,...")
+    ap.add_argument("--min-all", type=parse_minimums, default={}, metavar="M=P,...")
+    ap.add_argument("--rules-seen", metavar="FILE", help="rule ids (one a line) that should fire")
+    ap.add_argument("--verbose", action="store_true", help="list every disagreement")
+    args = ap.parse_args()
+
+    corpus = os.path.abspath(args.corpus)
+    if not os.path.isfile(os.path.join(corpus, "expected.jsonl")):
+        if os.environ.get("CI", "").lower() == "true":
+            print("accuracy: error: corpus not found at %s" % corpus, file=sys.stderr)
+            return 1
+        print("accuracy: corpus not found at %s: skipped" % corpus)
+        return 0
+    gated = bool(args.min_subset or args.min_all)
+
+    expected = collections.defaultdict(list)
+    with open(os.path.join(corpus, "expected.jsonl"), encoding="utf-8") as fh:
+        for line in fh:
+            fact = json.loads(line)
+            if fact.get("kind") == "fact":
+                expected[fact["file"]].append(fact)
+
+    errors, outputs, rules = [], collections.defaultdict(list), collections.Counter()
+    for folder in FOLDERS + ("mac",):
+        if not os.path.isdir(os.path.join(corpus, folder)):
+            continue
+        for rel, rec in run_rebound(args.rebound, corpus, folder, errors):
+            outputs[rel].append(rec)
+            rules[rec.get("rule") or "(none)"] += 1
+
+    files_all, files_sub = [], []
+    for folder in FOLDERS:
+        for name in sorted(os.listdir(os.path.join(corpus, folder))):
+            rel = folder + "/" + name
+            files_all.append(rel)
+            with open(os.path.join(corpus, rel), "rb") as fh:
+                raw = fh.read()
+            if SUBSET_RE.search(raw) or any(f["smtpagent"] == "RFC3834" for f in expected[rel]):
+                files_sub.append(rel)
+
+    fails = []
+    pairs, invented = match(files_all, expected, outputs)
+    sub = set(files_sub)
+    fails += report_set("subset", files_sub, [p for p in pairs if p[0] in sub],
+                        [i for i in invented if i[0] in sub], args.min_subset)
+    fails += report_set("all", files_all, pairs, invented, args.min_all)
+    invented_not = [i for i in invented if i[0].startswith("not/")]
+    print("invented in not/ %d (must be 0)" % len(invented_not))
+    if invented_not and gated:
+        fails.append("%d invented results in not/" % len(invented_not))
+    report_reasons(pairs)
+
+    if os.path.isdir(os.path.join(corpus, "mac")):
+        mismatches = mac_check(outputs, corpus)
+        if mismatches and gated:
+            fails.append("%d mac/ files differ from dos/" % mismatches)
+
+    print("\n== rule hits ==")
+    for rule, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])):
+        print("%6d  %s" % (n, rule))
+    if args.rules_seen:
+        with open(args.rules_seen, encoding="utf-8") as fh:
+            wanted = [l.strip() for l in fh if l.strip() and not l.startswith("#")]
+        never = [r for r in wanted if r not in rules]
+        print("\n== rules that never fired: %d of %d ==" % (len(never), len(wanted)))
+        for rule in never:
+            print("  " + rule)
+
+    if args.verbose:
+        print("\n== disagreements (all) ==")
+        for name, fact, got in pairs:
+            for metric, (agree, exp, ours) in judge(fact, got).items():
+                if not agree and (got is not None or metric == "recipient"):
+                    print("%s\t%s\t%s\texpected=%s\tgot=%s" % (name, fact["recipient"], metric, exp, ours))
+        for name, rec in invented:
+            print("%s\t%s\tinvented\texpected=%s\tgot=%s" % (name, rec["recipient"], NO_RESULT, rec.get("reason")))
+
+    if errors:
+        print("\n== errors: %d ==" % len(errors))
+        for err in errors:
+            print("  " + err)
+    if fails:
+        print("\naccuracy: FAIL: " + "; ".join(fails))
+        return 1
+    print("\naccuracy: %s" % ("PASS" if gated else "done (no thresholds given)"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
