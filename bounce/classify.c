@@ -283,7 +283,7 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 	memset(&subj, 0, sizeof(subj));
 	subj.diagnostic = rc->diagnostic;
 	subj.subject = r->subject;
-	subj.body = rc->diagnostic == NULL ? r->text : NULL;
+	subj.body = r->text;
 	subj.from = r->from;
 	subj.host = rc->remote_mta ? rc->remote_mta : r->reporting_mta;
 	subj.status = rc->status;
