@@ -2,8 +2,11 @@
 /*
  * bounce/dsn.c - delivery-status fields to recipient results.
  */
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "bounce/decode.h"
 #include "bounce/dsn.h"
 #include "core/str.h"
 #include "parsers/addr.h"
@@ -53,21 +56,74 @@ static enum rb_kind kind_of_action(const char *action, const char *status)
 void rb_dsn_codes_from_diagnostic(struct rb_rcpt *rc)
 {
 	char st[RB_STATUS_MAX];
+	size_t off;
 
 	if (rc->diagnostic == NULL)
 		return;
 	if (rc->reply_code[0] == '\0')
 		(void)rb_reply_find(rc->diagnostic, rc->reply_code);
-	if (rb_status_find(rc->diagnostic, st, NULL) == 0) {
+	if (rb_status_find(rc->diagnostic, st, &off) == 0) {
 		int dclass = rb_code_class(st);
 		int sclass = rb_code_class(rc->status);
+		/* the remote server's own code, right after its reply code */
+		bool remote = off >= 4 && rc->reply_code[0] != '\0' &&
+			      rc->reply_code[0] == st[0];
 
 		if (rc->status[0] == '\0' ||
-		    (strcmp(rc->status + 1, ".0.0") == 0 &&
-		     (dclass == sclass) && strcmp(st + 1, ".0.0") != 0)) {
+		    (dclass == sclass && strcmp(st + 1, ".0.0") != 0 &&
+		     (strcmp(rc->status + 1, ".0.0") == 0 ||
+		      (remote && strcmp(st, rc->status) != 0)))) {
 			memcpy(rc->status, st, sizeof(rc->status));
 			rc->status_from = "diagnostic";
 		}
+	}
+}
+
+/* A DSN recipient without Diagnostic-Code: many MTAs (OpenSMTPD, some
+ * appliances) put the remote reply in the human-readable part next to the
+ * address. Take that line and the lines that continue it. */
+static void diagnostic_from_text(struct rb_report *r, struct rb_rcpt *rc)
+{
+	size_t elen, alen = strlen(rc->recipient);
+	const char *t = r->text, *hit, *b, *e, *end;
+
+	if (t == NULL || alen == 0)
+		return;
+	elen = rb_decode_explanation_len(t, r->text_len);
+	end = t + elen;
+	hit = rb_memcasemem(t, elen, rc->recipient);
+	if (hit == NULL)
+		return;
+	b = hit;
+	while (b > t && b[-1] != '\n')
+		b--;
+	e = hit + alen;
+	/* the address alone on its line: the reason is on the next lines */
+	for (int lines = 0; e < end && lines < 4; lines++) {
+		const char *nl = memchr(e, '\n', (size_t)(end - e));
+
+		if (nl == NULL) {
+			e = end;
+			break;
+		}
+		if (nl + 1 >= end || nl[1] == '\n' ||
+		    rb_memcasemem(nl + 1, (size_t)(end - nl - 1), "@") == nl + 1)
+			{
+			e = nl;
+			break;
+		}
+		e = nl + 1;
+		if (lines > 0 && !(*e == ' ' || *e == '\t'))
+			break;
+	}
+	if (e - b < (ptrdiff_t)alen + 6)
+		return;
+	{
+		char *d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+
+		rb_str_squeeze(d);
+		rc->diagnostic = d;
+		rc->diagnostic_type = "text";
 	}
 }
 
@@ -76,6 +132,23 @@ static int is_rcpt_block(const struct rb_fblock *b)
 	return rb_fblock_get(b, "Final-Recipient") != NULL ||
 	       rb_fblock_get(b, "Original-Recipient") != NULL ||
 	       rb_fblock_get(b, "X-Actual-Recipient") != NULL;
+}
+
+/* Some MTAs run recipient blocks together without the blank line: a second
+ * Final-Recipient in one block starts the next recipient. Returns the
+ * number of fields of the sub-block starting at field @from. */
+static size_t sub_block(const struct rb_fblock *b, size_t from)
+{
+	int seen = 0;
+
+	for (size_t i = from; i < b->n; i++) {
+		if (rb_strcasecmp(b->fields[i].name, "Final-Recipient") == 0) {
+			if (seen)
+				return i - from;
+			seen = 1;
+		}
+	}
+	return b->n - from;
 }
 
 size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
@@ -88,11 +161,18 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 		return 0;
 	rb_fields_parse(r->arena, r->ds_raw, r->ds_len, lim, 0, &f);
 	r->flags |= f.flags & (RB_PF_TRUNCATED | RB_PF_LIMIT_HIT);
-	for (size_t i = 0; i < f.n; i++) {
-		const struct rb_fblock *b = &f.blocks[i];
+	for (size_t i = 0, from = 0; i < f.n;) {
+		struct rb_fblock sb, *b = &sb;
 		struct rb_rcpt *rc;
 		char *rcpt = NULL, *orcpt = NULL, *type;
 
+		sb.fields = f.blocks[i].fields + from;
+		sb.n = sub_block(&f.blocks[i], from);
+		from += sb.n;
+		if (from >= f.blocks[i].n) {
+			i++;
+			from = 0;
+		}
 		if ((v = rb_fblock_get(b, "Reporting-MTA")) != NULL &&
 		    r->reporting_mta == NULL)
 			r->reporting_mta = after_type(r->arena, v, &type);
@@ -149,6 +229,8 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			rc->remote_mta = after_type(r->arena, v, &type);
 		if ((v = rb_fblock_get(b, "Last-Attempt-Date")) != NULL)
 			rc->last_attempt = rb_arena_strdup(r->arena, v);
+		if (rc->diagnostic == NULL)
+			diagnostic_from_text(r, rc);
 		rb_dsn_codes_from_diagnostic(rc);
 		rc->kind = kind_of_action(rc->action, rc->status);
 	}

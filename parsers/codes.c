@@ -73,33 +73,62 @@ int rb_status_normalize(const char *s, char out_r[RB_STATUS_MAX])
 	return 0;
 }
 
+/* Parses an enhanced code at @p that stands as a word; returns its end. */
+static const char *code_word(const char *text, const char *p, unsigned *c,
+			     unsigned *sub, unsigned *det)
+{
+	const char *e;
+
+	if (p > text && (isdig((unsigned char)p[-1]) || p[-1] == '.' ||
+			 p[-1] == '-' || p[-1] == '_' ||
+			 ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z')))
+		return NULL;
+	e = parse_code(p, c, sub, det);
+	if (e == NULL)
+		return NULL;
+	/* reject IPs/versions: "5.1.1.1", "4.2.2x" */
+	if (isdig((unsigned char)*e) || (*e == '.' && isdig((unsigned char)e[1])) ||
+	    ((*e | 0x20) >= 'a' && (*e | 0x20) <= 'z'))
+		return NULL;
+	return e;
+}
+
 int rb_status_find(const char *text, char out_r[RB_STATUS_MAX], size_t *off_r)
 {
-	const char *p;
+	const char *p, *first = NULL;
+	unsigned c, sub, det, fc = 0, fs = 0, fd = 0;
 
 	for (p = text; *p; p++) {
-		unsigned c, sub, det;
-		const char *e;
+		const char *q;
 
 		if (*p != '2' && *p != '4' && *p != '5')
 			continue;
-		if (p > text && (isdig((unsigned char)p[-1]) || p[-1] == '.' ||
-				 p[-1] == '-' || p[-1] == '_' ||
-				 ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z')))
-			continue;
-		e = parse_code(p, &c, &sub, &det);
-		if (e == NULL)
-			continue;
-		/* reject IPs/versions: "5.1.1.1", "4.2.2x" */
-		if (isdig((unsigned char)*e) || (*e == '.' && isdig((unsigned char)e[1])) ||
-		    ((*e | 0x20) >= 'a' && (*e | 0x20) <= 'z'))
-			continue;
-		(void)snprintf(out_r, RB_STATUS_MAX, "%u.%u.%u", c, sub, det);
-		if (off_r != NULL)
-			*off_r = (size_t)(p - text);
-		return 0;
+		/* a code right after an SMTP reply code is the remote
+		 * server's own word: "550 5.7.1", "550-5.7.1", "550-'5.7.1" */
+		if (p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
+		    (p == text || !isdig((unsigned char)p[-1])) &&
+		    (p[3] == ' ' || p[3] == '-')) {
+			q = p + 4;
+			while (*q == ' ' || *q == '\'' || *q == '"' || *q == '#' ||
+			       *q == '(' || *q == '<')
+				q++;
+			if (*q == p[0] && code_word(text, q, &c, &sub, &det)) {
+				(void)snprintf(out_r, RB_STATUS_MAX, "%u.%u.%u",
+					       c, sub, det);
+				if (off_r != NULL)
+					*off_r = (size_t)(q - text);
+				return 0;
+			}
+		}
+		if (first == NULL && code_word(text, p, &fc, &fs, &fd) != NULL)
+			first = p;
 	}
-	return -1;
+	if (first == NULL)
+		return -1;
+	(void)snprintf(out_r, RB_STATUS_MAX, "%u.%u.%u", fc, fs, fd);
+	if (off_r != NULL)
+		*off_r = (size_t)(first - text);
+	return 0;
 }
 
 int rb_reply_find(const char *text, char out_r[4])

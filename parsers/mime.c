@@ -261,7 +261,8 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 	}
 	if (rb_strcasecmp(type, "text/rfc822-headers") == 0 ||
 	    rb_strcasecmp(type, "message/global-headers") == 0 ||
-	    rb_strcasecmp(type, "message/rfc822-headers") == 0) {
+	    rb_strcasecmp(type, "message/rfc822-headers") == 0 ||
+	    rb_strcasecmp(type, "text/rfc822-header") == 0) {
 		bytes = part_bytes(w, part, &len);
 		if (bytes != NULL) {
 			normalize_eol(bytes, &len);
@@ -359,6 +360,63 @@ static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
 	g_free(type);
 }
 
+/* Finds a delivery-status field block in raw text where MIME failed to
+ * label it (a broken boundary, a missing Content-Type): from the first line
+ * that starts a DSN block to the next boundary or part header. Returns the
+ * start and sets *len_r, or NULL. */
+static const char *embedded_dsn(const char *s, size_t len, size_t *len_r)
+{
+	const char *p = s, *end = s + len, *start = NULL;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+
+		if (start == NULL) {
+			if (rb_startswith_ci(p, "Reporting-MTA:") ||
+			    rb_startswith_ci(p, "Final-Recipient:") ||
+			    rb_startswith_ci(p, "Original-Recipient:")) {
+				size_t rest = (size_t)(end - p);
+				size_t win = rest < 2048 ? rest : 2048;
+
+				if (rb_memcasemem(p, win, "\nAction:") ||
+				    rb_memcasemem(p, win, "\nStatus:"))
+					start = p;
+			}
+		} else if ((p[0] == '-' && p[1] == '-') ||
+			   (p + 1 < end && p[0] == ' ' && p[1] == '-' && p[2] == '-') ||
+			   rb_startswith_ci(p, "Content-Type:") ||
+			   rb_startswith_ci(p, "Return-Path:") ||
+			   rb_startswith_ci(p, "Received:")) {
+			*len_r = (size_t)(p - start);
+			return start;
+		}
+		p = next;
+	}
+	if (start == NULL)
+		return NULL;
+	*len_r = (size_t)(end - start);
+	return start;
+}
+
+/* Body of a message whose MIME structure hid its text: everything after the
+ * header block. */
+static const char *raw_body(const char *s, size_t len, size_t *len_r)
+{
+	const char *b = NULL;
+
+	for (const char *p = s; p + 1 < s + len; p++) {
+		if (p[0] == '\n' && p[1] == '\n') {
+			b = p + 2;
+			break;
+		}
+	}
+	if (b == NULL)
+		return NULL;
+	*len_r = (size_t)(s + len - b);
+	return b;
+}
+
 static void read_top_headers(struct walk *w, GMimeMessage *msg)
 {
 	struct rb_report *r = w->r;
@@ -436,9 +494,16 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 
 	copy = rb_xstrndup(buf, len);
 	normalize_eol(copy, &len);
+	if (len > 5 && memcmp(copy, "From ", 5) == 0) {
+		/* an mbox envelope line, not a header */
+		char *nl = memchr(copy, '\n', len);
+		size_t skip = nl ? (size_t)(nl - copy) + 1 : len;
+
+		memmove(copy, copy + skip, len - skip + 1);
+		len -= skip;
+	}
 	w.popts = make_opts(r);
 	stream = g_mime_stream_mem_new_with_buffer(copy, len);
-	free(copy);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_object_unref(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -460,6 +525,26 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 		r->text = rb_arena_strndup(r->arena, rb_buf_str(&w.text), w.text.len);
 		r->text_len = w.text.len;
 	}
+	if (r->ds_raw == NULL && r->fr_raw == NULL) {
+		size_t dl, bl;
+		const char *d = embedded_dsn(copy, len, &dl);
+		const char *b;
+
+		if (d != NULL) {
+			r->ds_raw = to_utf8(&w, d, dl);
+			r->ds_len = strlen(r->ds_raw);
+			r->flags |= RB_PF_INVALID_SYNTAX;
+		}
+		if (r->text_len == 0 && (b = raw_body(copy, len, &bl)) != NULL) {
+			if (bl > opts->limits.max_text_bytes) {
+				bl = opts->limits.max_text_bytes;
+				r->flags |= RB_PF_TRUNCATED;
+			}
+			r->text = to_utf8(&w, b, bl);
+			r->text_len = strlen(r->text);
+			r->flags |= RB_PF_INVALID_SYNTAX;
+		}
+	}
 	if (w.text.truncated || w.html.truncated)
 		r->flags |= RB_PF_TRUNCATED;
 	r->parts_seen = rb_arena_strdup(r->arena, rb_buf_str(&w.seen));
@@ -472,6 +557,7 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	rb_original_resolve_sender(r, opts);
 	g_object_unref(msg);
 out:
+	free(copy);
 	g_mime_parser_options_free(w.popts);
 	rb_buf_free(&w.text);
 	rb_buf_free(&w.html);

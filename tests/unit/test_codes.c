@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tests/unit/test_codes.c - RFC 3463 status codes and RFC 5321 reply codes:
+ * validation, normalisation, extraction from free text and the generic
+ * catch-all test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "parsers/codes.h"
+
+#include "check.h"
+
+static void test_status_valid(void **state)
+{
+	static const struct {
+		const char *in;
+		bool want;
+	} rows[] = {
+		{"5.1.1", true},     {"4.7.1", true},	   {"2.0.0", true},
+		{"5.123.123", true}, {"4.4.7", true},	   {"5.7.26", true},
+		{"6.1.1", false},    {"3.1.1", false},	   {"5.1", false},
+		{"5.1.1.1", false},  {"5.1234.1", false},  {"5.1.1234", false},
+		{"", false},	     {" 5.1.1", false},	   {"5.1.1 ", false},
+		{"5.a.1", false},    {"5..1", false},	   {"5.1.", false},
+		{"55.1.1", false},   {"5-1-1", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_INT(rows[i].in, "rb_status_valid",
+			  rb_status_valid(rows[i].in), rows[i].want);
+}
+
+static void test_status_normalize(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want; /* NULL = rejected */
+	} rows[] = {
+		{"5.1.1", "5.1.1"},
+		{" 5.01.001 (x)", "5.1.1"},
+		{"\t4.2.2", "4.2.2"},
+		{"5.7.1 (delivery not authorized)", "5.7.1"},
+		{"2.0.0", "2.0.0"},
+		{"4.007.000", "4.7.0"},
+		{"5.1.10", "5.1.10"},
+		{"6.1.1", NULL},
+		{"5.1", NULL},
+		{"5.1.1.1", NULL},
+		{"5.1.1234", NULL},
+		{"", NULL},
+		{"   ", NULL},
+		{"x 5.1.1", NULL},
+		{"five", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char out[RB_STATUS_MAX];
+		int rc;
+
+		memset(out, 0, sizeof(out));
+		rc = rb_status_normalize(rows[i].in, out);
+		CHECK_INT(rows[i].in, "return", rc, rows[i].want ? 0 : -1);
+		if (rows[i].want != NULL)
+			CHECK_STR(rows[i].in, "normalized", out, rows[i].want);
+	}
+}
+
+static void test_status_find(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want; /* NULL = none */
+		size_t off;
+	} rows[] = {
+		{"550 5.7.1 blocked", "5.7.1", 4},
+		{"5.1.1 user unknown", "5.1.1", 0},
+		{"550-5.1.1 The email account does not exist", "5.1.1", 4},
+		{"smtp; 550 5.1.1 <a@b.example>: unknown", "5.1.1", 10},
+		{"host 192.5.1.1 said 550 5.1.1 unknown", "5.1.1", 24},
+		{"#5.1.1 mailbox unavailable", "5.1.1", 1},
+		{"rejected (4.2.2) over quota", "4.2.2", 10},
+		{"Status: 4.4.7.", "4.4.7", 8},
+		{"code 5.01.001 here", "5.1.1", 5},
+		{"192.5.1.1", NULL, 0},
+		{"connect to 10.4.4.1 failed", NULL, 0},
+		{"v4.4.1.2", NULL, 0},
+		{"version 4.4.1.2 of the software", NULL, 0},
+		{"build5.1.1", NULL, 0},
+		{"5.1.1x", NULL, 0},
+		{"6.1.1 nope", NULL, 0},
+		{"550 user unknown", NULL, 0},
+		{"", NULL, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char out[RB_STATUS_MAX] = "";
+		size_t off = 999;
+		int rc = rb_status_find(rows[i].in, out, &off);
+
+		CHECK_INT(rows[i].in, "return", rc, rows[i].want ? 0 : -1);
+		if (rows[i].want == NULL)
+			continue;
+		CHECK_STR(rows[i].in, "status", out, rows[i].want);
+		CHECK_INT(rows[i].in, "offset", off, rows[i].off);
+		/* the offset pointer is optional */
+		CHECK_INT(rows[i].in, "return without off",
+			  rb_status_find(rows[i].in, out, NULL), 0);
+	}
+}
+
+static void test_reply_find(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want; /* NULL = none */
+	} rows[] = {
+		{"550-5.1.1", "550"},
+		{"550-5.1.1 The email account does not exist", "550"},
+		{"smtp; 452 4.2.2 mailbox full", "452"},
+		{"550 5.1.1 user unknown", "550"},
+		{"421", "421"},
+		{"said: 554 rejected", "554"},
+		{"(550) denied", "550"},
+		{"host said [451] try later", "451"},
+		{"user123", NULL},
+		{"error 5555 happened", NULL},
+		{"x550 y", NULL},
+		{"599 not a reply", NULL},
+		{"55 short", NULL},
+		{"", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char out[4] = "";
+		int rc = rb_reply_find(rows[i].in, out);
+
+		CHECK_INT(rows[i].in, "return", rc, rows[i].want ? 0 : -1);
+		if (rows[i].want != NULL)
+			CHECK_STR(rows[i].in, "reply", out, rows[i].want);
+	}
+}
+
+static void test_status_generic(void **state)
+{
+	static const struct {
+		const char *in;
+		bool want;
+	} rows[] = {
+		{"5.0.0", true},  {"4.0.0", true},  {"5.7.1", true},
+		{"4.7.0", true},  {"5.5.0", true},  {"5.1.0", true},
+		{"5.2.0", true},  {"5.3.0", true},  {"5.4.0", true},
+		{"", true},	  {"5.1.1", false}, {"4.2.2", false},
+		{"5.7.26", false}, {"5.2.1", false}, {"5.4.4", false},
+		{"5.7.11", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_INT(rows[i].in, "rb_status_generic",
+			  rb_status_generic(rows[i].in), rows[i].want);
+	CHECK_INT("NULL", "rb_status_generic", rb_status_generic(NULL), true);
+}
+
+static void test_code_class(void **state)
+{
+	static const struct {
+		const char *in;
+		int want;
+	} rows[] = {
+		{"5.1.1", 5}, {"452", 4}, {"2.0.0", 2},
+		{"x", 0},     {"", 0},	  {"3.1.1", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_INT(rows[i].in, "rb_code_class",
+			  rb_code_class(rows[i].in), rows[i].want);
+	CHECK_INT("NULL", "rb_code_class", rb_code_class(NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_valid),
+		cmocka_unit_test(test_status_normalize),
+		cmocka_unit_test(test_status_find),
+		cmocka_unit_test(test_reply_find),
+		cmocka_unit_test(test_status_generic),
+		cmocka_unit_test(test_code_class),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
