@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tests/unit/test_original.c - the original message's identity through
+ * rb_parse: sender resolution order (tracking header, VERP, Return-Path,
+ * Sender, From) and Message-ID/Subject from every form the original uses.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/limits.h"
+#include "parsers/parse.h"
+
+#include "check.h"
+
+static const char *const tracking[] = {"X-AuthUser", "X-Sender-Id"};
+
+static void opts_init(struct rb_parse_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	rb_limits_default(&o->limits);
+	o->tracking_headers = tracking;
+	o->n_tracking_headers = sizeof(tracking) / sizeof(tracking[0]);
+	o->verp = RB_DEF_VERP;
+}
+
+static struct rb_report *parse_str(const char *msg)
+{
+	struct rb_parse_opts o;
+
+	opts_init(&o);
+	return rb_parse(msg, strlen(msg), &o);
+}
+
+/* ---- sender resolution ------------------------------------------------ */
+
+#define HAVE_TRACKING 0x01u
+#define HAVE_VERP     0x02u
+#define HAVE_RP	      0x04u
+#define HAVE_SENDER   0x08u
+
+static char *build_bounce(unsigned have)
+{
+	struct rb_buf b;
+
+	rb_buf_init(&b, 0);
+	rb_buf_adds(&b, "From: MAILER-DAEMON@mx.example\n");
+	if (have & HAVE_VERP)
+		rb_buf_adds(&b, "Delivered-To: "
+				"bounces+alice=example.com@relay.test\n");
+	rb_buf_adds(&b, "To: postmaster@relay.test\n"
+			"Subject: Undelivered Mail Returned to Sender\n"
+			"MIME-Version: 1.0\n"
+			"Content-Type: multipart/report; "
+			"report-type=delivery-status; boundary=\"BND\"\n"
+			"\n"
+			"--BND\n"
+			"Content-Type: text/plain\n"
+			"\n"
+			"The mail could not be delivered.\n"
+			"\n"
+			"--BND\n"
+			"Content-Type: message/delivery-status\n"
+			"\n"
+			"Reporting-MTA: dns; mx.example\n"
+			"\n"
+			"Final-Recipient: rfc822; bob@dest.example\n"
+			"Action: failed\n"
+			"Status: 5.1.1\n"
+			"\n"
+			"--BND\n"
+			"Content-Type: message/rfc822\n"
+			"\n");
+	if (have & HAVE_RP)
+		rb_buf_adds(&b, "Return-Path: <rp@example.org>\n");
+	if (have & HAVE_TRACKING)
+		rb_buf_adds(&b, "X-AuthUser: customer-42\n");
+	if (have & HAVE_SENDER)
+		rb_buf_adds(&b, "Sender: Agent <sender@example.org>\n");
+	rb_buf_adds(&b, "From: Alice <from@Example.ORG>\n"
+			"To: bob@dest.example\n"
+			"Subject: hello\n"
+			"Message-ID: <abc123@example.org>\n"
+			"\n"
+			"body\n"
+			"--BND--\n");
+	return rb_buf_steal(&b);
+}
+
+static void test_sender_order(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned have;
+		const char *sender;
+		const char *source;
+	} rows[] = {
+		{"all", HAVE_TRACKING | HAVE_VERP | HAVE_RP | HAVE_SENDER,
+		 "customer-42", "header:X-AuthUser"},
+		{"tracking-only", HAVE_TRACKING, "customer-42",
+		 "header:X-AuthUser"},
+		{"verp", HAVE_VERP | HAVE_RP | HAVE_SENDER, "alice@example.com",
+		 "verp"},
+		{"return-path", HAVE_RP | HAVE_SENDER, "rp@example.org",
+		 "return-path"},
+		{"sender", HAVE_SENDER, "sender@example.org", "sender"},
+		{"from", 0, "from@example.org", "from"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *msg = build_bounce(rows[i].have);
+		struct rb_report *r = parse_str(msg);
+
+		CHECK_STR(rows[i].name, "sender", r->orig.sender,
+			  rows[i].sender);
+		CHECK_STR(rows[i].name, "sender_source", r->orig.sender_source,
+			  rows[i].source);
+		CHECK_STR(rows[i].name, "message_id", r->orig.message_id,
+			  "abc123@example.org");
+		CHECK_STR(rows[i].name, "found_in", r->orig.found_in,
+			  "message/rfc822");
+		CHECK_STR(rows[i].name, "from", r->orig.from,
+			  "from@example.org");
+		if (rows[i].have & HAVE_TRACKING)
+			CHECK_STR(rows[i].name, "sender_id", r->orig.sender_id,
+				  "customer-42");
+		rb_report_free(&r);
+		free(msg);
+	}
+}
+
+/* VERP is off when the template is empty: Return-Path is next. */
+static void test_verp_off(void **state)
+{
+	char *msg = build_bounce(HAVE_VERP | HAVE_RP);
+	struct rb_parse_opts o;
+	struct rb_report *r;
+
+	(void)state;
+	opts_init(&o);
+	o.verp = "";
+	r = rb_parse(msg, strlen(msg), &o);
+	CHECK_STR("verp-off", "sender", r->orig.sender, "rp@example.org");
+	CHECK_STR("verp-off", "sender_source", r->orig.sender_source,
+		  "return-path");
+	rb_report_free(&r);
+	free(msg);
+}
+
+/* ---- the forms the original comes back in ----------------------------- */
+
+#define DSN_HEAD                                                            \
+	"From: MAILER-DAEMON@mx.example\n"                                  \
+	"To: postmaster@relay.test\n"                                       \
+	"Subject: Undelivered Mail Returned to Sender\n"                    \
+	"MIME-Version: 1.0\n"                                               \
+	"Content-Type: multipart/report; report-type=delivery-status;\n"    \
+	" boundary=\"BND\"\n"                                               \
+	"\n"                                                                \
+	"--BND\n"                                                           \
+	"Content-Type: text/plain\n"                                        \
+	"\n"                                                                \
+	"Delivery failed.\n"                                                \
+	"--BND\n"                                                           \
+	"Content-Type: message/delivery-status\n"                           \
+	"\n"                                                                \
+	"Reporting-MTA: dns; mx.example\n"                                  \
+	"\n"                                                                \
+	"Final-Recipient: rfc822; bob@dest.example\n"                       \
+	"Action: failed\n"                                                  \
+	"Status: 5.1.1\n"                                                   \
+	"\n"
+
+#define ORIG_HEADERS                                                        \
+	"Return-Path: <rp@example.org>\n"                                   \
+	"From: Alice <from@example.org>\n"                                  \
+	"To: bob@dest.example\n"                                            \
+	"Subject: =?UTF-8?B?w5xiZXIgdW5z?=\n"                               \
+	"Message-ID: <m1@example.org>\n"
+
+static const char msg_rfc822[] = DSN_HEAD
+	"--BND\n"
+	"Content-Type: message/rfc822\n"
+	"\n" ORIG_HEADERS
+	"\n"
+	"body\n"
+	"--BND--\n";
+
+static const char msg_headers[] = DSN_HEAD
+	"--BND\n"
+	"Content-Type: text/rfc822-headers\n"
+	"\n" ORIG_HEADERS
+	"\n"
+	"--BND--\n";
+
+/* ORIG_HEADERS with Message-ID <b64@example.org> and a body, base64 */
+static const char msg_base64[] = DSN_HEAD
+	"--BND\n"
+	"Content-Type: message/rfc822\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"UmV0dXJuLVBhdGg6IDxycEBleGFtcGxlLm9yZz4KRnJvbTogQWxpY2UgPGZy\n"
+	"b21AZXhhbXBsZS5vcmc+ClRvOiBib2JAZGVzdC5leGFtcGxlClN1YmplY3Q6\n"
+	"ID0/VVRGLTg/Qj93NXhpWlhJZ2RXNXo/PQpNZXNzYWdlLUlEOiA8YjY0QGV4\n"
+	"YW1wbGUub3JnPgoKYm9keQo=\n"
+	"--BND--\n";
+
+static const char msg_inline[] =
+	"From: MAILER-DAEMON@mx.example\n"
+	"To: postmaster@relay.test\n"
+	"Subject: failure notice\n"
+	"\n"
+	"Hi. This is the qmail-send program at mx.example.\n"
+	"I'm afraid I wasn't able to deliver your message.\n"
+	"\n"
+	"<bob@dest.example>:\n"
+	"Sorry, no mailbox here by that name. (#5.1.1)\n"
+	"\n"
+	"--- Below this line is a copy of the message.\n"
+	"\n"
+	"Return-Path: <rp@example.org>\n"
+	"Received: from client.example.org (client.example.org "
+	"[203.0.113.9])\n"
+	"\tby relay.test; Mon, 1 Jan 2024 10:00:00 +0000\n"
+	"Message-ID: <inline1@example.org>\n"
+	"From: from@example.org\n"
+	"To: bob@dest.example\n"
+	"Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=\n"
+	"\n"
+	"body\n";
+
+/* CRLF everywhere, headers of the original in a message/rfc822 */
+static const char msg_crlf[] =
+	"From: MAILER-DAEMON@mx.example\r\n"
+	"Subject: Returned mail\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: multipart/report; boundary=\"X\"\r\n"
+	"\r\n"
+	"--X\r\n"
+	"Content-Type: text/plain\r\n"
+	"\r\n"
+	"failed\r\n"
+	"--X\r\n"
+	"Content-Type: message/rfc822\r\n"
+	"\r\n"
+	"Message-ID: <crlf@example.org>\r\n"
+	"Subject: plain\r\n"
+	" folded subject\r\n"
+	"From: from@example.org\r\n"
+	"\r\n"
+	"body\r\n"
+	"--X--\r\n";
+
+static void test_original_forms(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *msg;
+		const char *found_in;
+		const char *message_id;
+		const char *subject;
+		const char *sender;
+		const char *source;
+	} rows[] = {
+		{"message/rfc822", msg_rfc822, "message/rfc822",
+		 "m1@example.org", "\xc3\x9c" "ber uns", "rp@example.org",
+		 "return-path"},
+		{"text/rfc822-headers", msg_headers, "text/rfc822-headers",
+		 "m1@example.org", "\xc3\x9c" "ber uns", "rp@example.org",
+		 "return-path"},
+		{"base64-message/rfc822", msg_base64, "message/rfc822",
+		 "b64@example.org", "\xc3\x9c" "ber uns", "rp@example.org",
+		 "return-path"},
+		{"inline-text", msg_inline, "inline", "inline1@example.org",
+		 "Gr\xc3\xbc\xc3\x9f" "e", "rp@example.org", "return-path"},
+		{"crlf", msg_crlf, "message/rfc822", "crlf@example.org",
+		 "plain folded subject", "from@example.org", "from"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_report *r = parse_str(rows[i].msg);
+
+		CHECK_STR(rows[i].name, "found_in", r->orig.found_in,
+			  rows[i].found_in);
+		CHECK_STR(rows[i].name, "message_id", r->orig.message_id,
+			  rows[i].message_id);
+		CHECK_STR(rows[i].name, "subject", r->orig.subject,
+			  rows[i].subject);
+		CHECK_STR(rows[i].name, "sender", r->orig.sender,
+			  rows[i].sender);
+		CHECK_STR(rows[i].name, "sender_source", r->orig.sender_source,
+			  rows[i].source);
+		rb_report_free(&r);
+	}
+}
+
+/* The inline copy also yields To and the submitting client's IP. */
+static void test_inline_extras(void **state)
+{
+	struct rb_report *r = parse_str(msg_inline);
+
+	(void)state;
+	CHECK_STR("inline", "to", r->orig.to, "bob@dest.example");
+	CHECK_STR("inline", "source_ip", r->orig.source_ip, "203.0.113.9");
+	CHECK_STR("inline", "bounce subject", r->subject, "failure notice");
+	rb_report_free(&r);
+}
+
+/* No original anywhere: nothing is invented. */
+static void test_no_original(void **state)
+{
+	static const char msg[] = "From: news@shop.example\n"
+				  "To: user@example.com\n"
+				  "Subject: Our weekly offers\n"
+				  "\n"
+				  "Buy things.\n";
+	struct rb_report *r = parse_str(msg);
+
+	(void)state;
+	CHECK_STR("none", "found_in", r->orig.found_in, NULL);
+	CHECK_STR("none", "message_id", r->orig.message_id, NULL);
+	CHECK_STR("none", "sender", r->orig.sender, NULL);
+	CHECK_STR("none", "sender_source", r->orig.sender_source, NULL);
+	rb_report_free(&r);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	rb_parse_init();
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	rb_parse_shutdown();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sender_order),
+		cmocka_unit_test(test_verp_off),
+		cmocka_unit_test(test_original_forms),
+		cmocka_unit_test(test_inline_extras),
+		cmocka_unit_test(test_no_original),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
