@@ -70,6 +70,7 @@ void rb_ruleset_free(struct rb_ruleset **sp)
 		return;
 	for (size_t i = 0; i < (*sp)->n; i++)
 		rule_clear(&(*sp)->rules[i]);
+
 	free((*sp)->rules);
 	free(*sp);
 	*sp = NULL;
@@ -83,7 +84,7 @@ static pcre2_code *compile(const char *pat, const char *file, unsigned line,
 	int ec;
 	PCRE2_SIZE off;
 
-	pcre2_set_max_pattern_length(cc, RULE_MAX_PATTERN * 8);
+	pcre2_set_max_pattern_length(cc, (size_t)1 << 20);
 	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
 			   PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
 			   &ec, &off, cc);
@@ -451,15 +452,13 @@ void rb_rule_matcher_free(struct rb_rule_matcher **mp)
 
 /* Returns 1 on match (evidence copied), 0 otherwise. Errors (limits) are
  * no match, never a crash. */
-static int run(struct rb_rule_matcher *m, const pcre2_code *re,
-	       const char *s, char *ev, size_t evsz)
+static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
+		 const char *s, size_t len, char *ev, size_t evsz)
 {
-	size_t len;
 	int rc;
 
-	if (s == NULL || *s == '\0')
+	if (s == NULL || len == 0)
 		return 0;
-	len = strlen(s);
 	if (len > RULE_MAX_SUBJECT)
 		len = RULE_MAX_SUBJECT;
 	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mc);
@@ -475,6 +474,12 @@ static int run(struct rb_rule_matcher *m, const pcre2_code *re,
 		ev[n] = '\0';
 	}
 	return 1;
+}
+
+static int run(struct rb_rule_matcher *m, const pcre2_code *re,
+	       const char *s, char *ev, size_t evsz)
+{
+	return s == NULL ? 0 : run_n(m, re, s, strlen(s), ev, evsz);
 }
 
 struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
@@ -503,7 +508,10 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 		    ((r->on & RB_RULE_ON_SUBJECT) &&
 		     run(m, r->re, subj->subject, evidence_r, ev_size)) ||
 		    ((r->on & RB_RULE_ON_BODY) &&
-		     run(m, r->re, subj->body, evidence_r, ev_size)) ||
+		     run_n(m, r->re, subj->body,
+			   subj->body_len ? subj->body_len
+					  : (subj->body ? strlen(subj->body) : 0),
+			   evidence_r, ev_size)) ||
 		    ((r->on & RB_RULE_ON_FROM) &&
 		     run(m, r->re, subj->from, evidence_r, ev_size)) ||
 		    ((r->on & RB_RULE_ON_HOST) &&

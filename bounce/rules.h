@@ -61,6 +61,7 @@ struct rb_rule_subject {
 	const char *diagnostic;
 	const char *subject;
 	const char *body;
+	size_t body_len; /* 0 = up to the NUL */
 	const char *from;
 	const char *host;
 	const char *status;

@@ -310,6 +310,10 @@ def main():
         print("\n== errors: %d ==" % len(errors))
         for err in errors:
             print("  " + err)
+        if gated:
+            # every corpus file is readable: a non-zero exit is a crash, a
+            # sanitizer report or a leak, and bad output breaks the contract
+            fails.append("%d errors running rebound" % len(errors))
     if fails:
         print("\naccuracy: FAIL: " + "; ".join(fails))
         return 1

@@ -14,6 +14,15 @@
 /* Out of line, so constant NULL arguments are not propagated into strcmp. */
 #define CHECK_FN __attribute__((noinline, unused))
 
+/* Fails the test when @p is NULL; the return tells the compiler so. */
+#define NEED(p)                                          \
+	do {                                             \
+		if ((p) == NULL) {                       \
+			fail_msg("%s is NULL", #p);      \
+			return;                          \
+		}                                        \
+	} while (0)
+
 #define CHECK_STR(row, what, got, want) \
 	check_str((row), (what), (got), (want), __FILE__, __LINE__)
 #define CHECK_INT(row, what, got, want) \
