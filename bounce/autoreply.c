@@ -29,10 +29,19 @@ static bool subject_says_autoreply(const char *s)
 
 static bool looks_like_failure(const struct rb_report *r)
 {
+	const char *f = rb_report_header(r, "From");
+
+	/* Exim and others mark their bounces Auto-Submitted: auto-replied */
+	if (f != NULL && (rb_memcasemem(f, strlen(f), "mailer-daemon") ||
+			  rb_memcasemem(f, strlen(f), "postmaster@") ||
+			  rb_memcasemem(f, strlen(f), "mail delivery")))
+		return true;
 	static const char *const marks[] = {
 		"undeliver", "delivery status notification", "returned mail",
 		"failure notice", "delivery failure", "mail delivery failed",
 		"delivery has failed", "could not be delivered",
+		"mail failure", "not delivered", "delivery status",
+		"non remis", "unzustellbar", "returned to sender",
 	};
 	const char *s = r->subject;
 

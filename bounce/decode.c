@@ -27,7 +27,15 @@ static const char *const orig_markers[] = {
 	"message text follows",
 	"content-type: message/rfc822",
 	"included is a copy of the message header",
-	"----- transcript of session follows",
+	"message headers follow",
+	"headers of your message follow",
+	"----- original message -----",
+	"the original message headers",
+	"original message header",
+	"this is the original message",
+	"your message reads",
+	"unsent message follows",
+	"----- message header follows",
 };
 
 size_t rb_decode_explanation_len(const char *text, size_t len)
@@ -78,15 +86,29 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 	return false;
 }
 
-static bool ignorable_addr(const struct rb_report *r, const char *a)
+/* Addresses that are never the failed recipient: the daemon itself. */
+static bool daemon_addr(const struct rb_report *r, const char *a)
 {
 	const char *at = strchr(a, '@');
 	size_t ll = at ? (size_t)(at - a) : strlen(a);
 
 	if ((ll == 13 && rb_strncasecmp(a, "mailer-daemon", 13) == 0) ||
-	    (ll == 10 && rb_strncasecmp(a, "postmaster", 10) == 0))
+	    (ll == 10 && rb_strncasecmp(a, "postmaster", 10) == 0 &&
+	     r->from != NULL && rb_strcasecmp(a, r->from) == 0))
 		return true;
-	if (r->from != NULL && rb_strcasecmp(a, r->from) == 0)
+	return r->from != NULL && rb_strcasecmp(a, r->from) == 0;
+}
+
+/* Addresses that, found loose in the text, are more likely the sender's
+ * or the bounce's own than the failed recipient. */
+static bool ignorable_addr(const struct rb_report *r, const char *a)
+{
+	if (daemon_addr(r, a))
+		return true;
+	if (r->orig.message_id != NULL &&
+	    rb_strcasecmp(a, r->orig.message_id) == 0)
+		return true;
+	if (rb_strcasecmp(a, "postmaster") == 0)
 		return true;
 	if (r->envelope_to != NULL && rb_strcasecmp(a, r->envelope_to) == 0)
 		return true;
@@ -183,7 +205,7 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			continue;
 		}
 		addr = lone_address(r->arena, p, n);
-		if (addr != NULL && !ignorable_addr(r, addr)) {
+		if (addr != NULL && !daemon_addr(r, addr)) {
 			finish_diag(r, cur, &d);
 			cur = add(r, c, addr);
 			p = next;
@@ -211,7 +233,7 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 				dots = p + (gt - line) + 3;
 			}
 			if (addr != NULL && dots != NULL &&
-			    !ignorable_addr(r, addr)) {
+			    !daemon_addr(r, addr)) {
 				finish_diag(r, cur, &d);
 				cur = add(r, c, addr);
 				while (dots < p + n &&
@@ -230,6 +252,111 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 	}
 	finish_diag(r, cur, &d);
 	rb_buf_free(&d);
+	return r->n_rcpts - before;
+}
+
+/* Returns (arena) the first plausible, non-ignorable address within @win
+ * bytes after @p, and its position in *at_r. */
+static char *address_after(struct rb_report *r, const char *p,
+			   const char *end, size_t win, const char **at_r)
+{
+	const char *lim = (size_t)(end - p) > win ? p + win : end;
+
+	while (p < lim) {
+		const char *at = memchr(p, '@', (size_t)(lim - p));
+		const char *b, *e;
+		char *addr;
+
+		if (at == NULL)
+			return NULL;
+		b = at;
+		while (b > p && !strchr(" \t\n<(\"'[:;,", b[-1]))
+			b--;
+		e = at;
+		while (e < end && !strchr(" \t\n>)\"']:;,", *e))
+			e++;
+		addr = rb_addr_extract(r->arena,
+				       rb_arena_strndup(r->arena, b, (size_t)(e - b)));
+		if (addr != NULL && !ignorable_addr(r, addr)) {
+			*at_r = b;
+			return addr;
+		}
+		p = at + 1;
+	}
+	return NULL;
+}
+
+/* The paragraph around @pos: from its line start to the next blank line,
+ * at most DIAG_MAX bytes. */
+static char *paragraph(struct rb_report *r, const char *text, const char *end,
+		       const char *pos)
+{
+	const char *b = pos, *e = pos;
+	char *d;
+
+	while (b > text && b[-1] != '\n')
+		b--;
+	while (e < end) {
+		const char *nl = memchr(e, '\n', (size_t)(end - e));
+
+		if (nl == NULL) {
+			e = end;
+			break;
+		}
+		e = nl + 1;
+		if (e < end && (*e == '\n' || (e[0] == ' ' && e[1] == '\n')))
+			break;
+		if ((size_t)(e - b) > DIAG_MAX)
+			break;
+	}
+	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+	rb_str_squeeze(d);
+	return d;
+}
+
+/*
+ * Phrases that name the failed recipient, in the words of many MTAs:
+ * "There was an error delivering your mail to <a>", "could not be
+ * delivered to a", "The following recipients returned permanent errors:
+ * a", "RCPT TO:<a>". The paragraph around the phrase is the diagnostic.
+ */
+static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
+			    const char *expl, size_t len)
+{
+	static const char *const phrases[] = {
+		"delivering your mail to", "delivering your message to",
+		"could not be delivered to", "couldn't be delivered to",
+		"could not deliver to", "was not delivered to",
+		"failed to deliver to", "delivery to the following recipient",
+		"following recipients returned", "following recipient",
+		"following address", "undeliverable to", "delivery failed to",
+		"permanent error for", "delivery to", "your message to",
+		"message for", "recipient address:", "recipient:",
+		"rcpt to:", "unknown user:", "user unknown:", "to:",
+	};
+	const char *end = expl + len;
+	size_t before = r->n_rcpts;
+
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++) {
+		const char *p = expl;
+		const char *hit;
+
+		while ((hit = rb_memcasemem(p, (size_t)(end - p), phrases[i]))) {
+			const char *at;
+			const char *from = hit + strlen(phrases[i]);
+			char *addr = address_after(r, from, end, 160, &at);
+
+			if (addr != NULL) {
+				struct rb_rcpt *rc = add(r, c, addr);
+
+				if (rc != NULL && rc->diagnostic == NULL)
+					rc->diagnostic = paragraph(r, expl, end, at);
+			}
+			p = from;
+		}
+		if (r->n_rcpts > before)
+			break;
+	}
 	return r->n_rcpts - before;
 }
 
@@ -277,6 +404,7 @@ static const struct {
 	rb_decoder_fn fn;
 } decoders[] = {
 	{"decode:generic", decode_generic},
+	{"decode:phrase", decode_phrase},
 	{"decode:any-address", decode_any_address},
 };
 
