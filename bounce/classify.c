@@ -10,6 +10,7 @@
 #include "bounce/dsn.h"
 #include "core/str.h"
 #include "parsers/addr.h"
+#include "parsers/fields.h"
 
 /*
  * The status table: what an RFC 3463 code (subject.detail) means in the
@@ -257,8 +258,7 @@ static void apply_rule(struct rb_report *r, struct rb_rcpt *rc,
 	set_rule(r, rc, "rule:", rule->id);
 	rc->evidence = rb_arena_strdup(r->arena, ev);
 	if (rule->status[0] != '\0' &&
-	    (rc->status[0] == '\0' || rb_status_generic(rc->status) ||
-	     rule->klass == RB_RULE_OVERRIDE) &&
+	    (rc->status[0] == '\0' || rb_status_generic(rc->status)) &&
 	    (rc->status[0] == '\0' ||
 	     rb_code_class(rc->status) == rb_code_class(rule->status))) {
 		memcpy(rc->status, rule->status, sizeof(rc->status));
@@ -280,6 +280,8 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 	int hard_forced = -1, fault_forced = -1;
 	int klass;
 
+	if (rc->diagnostic != NULL)
+		rb_reply_join(rc->diagnostic);
 	memset(&subj, 0, sizeof(subj));
 	subj.diagnostic = rc->diagnostic;
 	subj.subject = r->subject;
@@ -292,6 +294,14 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 	rc->fault = RB_FAULT_UNKNOWN;
 	rc->reason = NULL;
 
+	if (rc->command == NULL) {
+		const char *cmd = rb_smtp_command_find(
+			rc->diagnostic, rc->diagnostic ? strlen(rc->diagnostic) : 0);
+
+		if (cmd == NULL && r->text != NULL)
+			cmd = rb_smtp_command_find(r->text, subj.body_len);
+		rc->command = (char *)cmd;
+	}
 	if (rc->kind == RB_KIND_DELIVERED) {
 		rc->reason = "delivered";
 		set_rule(r, rc, "dsn-action:", rc->action ? rc->action : "delivered");
@@ -345,6 +355,18 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 done_rule:
 	hard_forced = rule->hard;
 	fault_forced = rule->fault;
+	/* "user unknown" worded after the recipient was accepted (after DATA)
+	 * or under a mailbox-status code (X.2.x: the mailbox exists) is the
+	 * recipient's filter speaking, not a dead address */
+	if (strcmp(rc->reason, "userunknown") == 0 && rc->status[2] != '1' &&
+	    (rc->status[2] == '2' ||
+	     (rc->command != NULL && strcmp(rc->command, "DATA") == 0))) {
+		rc->reason = "filtered";
+		set_rule(r, rc, rc->status[2] == '2' ? "status-mailbox:" : "smtp-data:",
+			 rule->id);
+		hard_forced = -1;
+		fault_forced = -1;
+	}
 done:
 	klass = rcpt_class(rc);
 	if (hard_forced >= 0)
@@ -404,6 +426,16 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 			rc->recipient = r->from ? r->from
 				       : (f ? rb_addr_extract(r->arena, f) : NULL);
 			rc->reason = "vacation";
+			/* the message replied to, when the original is absent */
+			if (r->orig.message_id == NULL) {
+				const char *irt = rb_report_header(r, "In-Reply-To");
+				const char *lt = irt ? strchr(irt, '<') : NULL;
+				const char *gt = lt ? strchr(lt, '>') : NULL;
+
+				if (gt != NULL && gt > lt + 1)
+					r->orig.message_id = rb_arena_strndup(
+						r->arena, lt + 1, (size_t)(gt - lt - 1));
+			}
 			rc->rule = (char *)r->rule;
 			rc->fault = RB_FAULT_RECIPIENT;
 			if (rc->recipient == NULL)
@@ -414,6 +446,8 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 		rb_decode_text(r, c);
 	}
 	if (r->n_rcpts == 0) {
+		if (r->ds_raw != NULL)
+			r->flags |= RB_PF_INVALID_SYNTAX; /* a DSN without one */
 		if (r->rule == NULL)
 			r->rule = r->ds_raw != NULL ? "dsn:no-recipient"
 						    : "not-a-report";

@@ -2,6 +2,7 @@
 /*
  * bounce/decode.c - the text decoders (see decode.h).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "bounce/decode.h"
@@ -86,6 +87,51 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 	return false;
 }
 
+void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
+{
+	size_t elen, alen = strlen(rc->recipient);
+	const char *t = r->text, *hit, *b, *e, *end;
+
+	if (t == NULL || alen == 0)
+		return;
+	elen = rb_decode_explanation_len(t, r->text_len);
+	end = t + elen;
+	hit = rb_memcasemem(t, elen, rc->recipient);
+	if (hit == NULL)
+		return;
+	b = hit;
+	while (b > t && b[-1] != '\n')
+		b--;
+	e = hit + alen;
+	/* the address alone on its line: the reason is on the next lines */
+	for (int lines = 0; e < end && lines < 4; lines++) {
+		const char *nl = memchr(e, '\n', (size_t)(end - e));
+
+		if (nl == NULL) {
+			e = end;
+			break;
+		}
+		if (nl + 1 >= end || nl[1] == '\n' ||
+		    rb_memcasemem(nl + 1, (size_t)(end - nl - 1), "@") == nl + 1)
+			{
+			e = nl;
+			break;
+		}
+		e = nl + 1;
+		if (lines > 0 && !(*e == ' ' || *e == '\t'))
+			break;
+	}
+	if (e - b < (ptrdiff_t)alen + 6)
+		return;
+	{
+		char *d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+
+		rb_str_squeeze(d);
+		rc->diagnostic = d;
+		rc->diagnostic_type = "text";
+	}
+}
+
 /* Addresses that are never the failed recipient: the daemon itself. */
 static bool daemon_addr(const struct rb_report *r, const char *a)
 {
@@ -152,6 +198,14 @@ static char *lone_address(struct rb_arena *a, const char *p, size_t n)
 		s[--l] = '\0';
 	if (l == 0 || strchr(s, ' ') != NULL || strchr(s, '@') == NULL)
 		return NULL;
+	{
+		/* "Message-ID:<x@y>" is a header line, not an address line */
+		size_t k = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				     "ABCDEFGHIJKLMNOPQRSTUVWXYZ-");
+
+		if (k > 0 && s[k] == ':' && s[k + 1] != '\0')
+			return NULL;
+	}
 	return rb_addr_extract(a, s);
 }
 
@@ -231,6 +285,14 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 				*gt = '\0';
 				addr = rb_addr_extract(r->arena, lt);
 				dots = p + (gt - line) + 3;
+			} else if (lt == line && (gt = strchr(lt, ' ')) != NULL &&
+				   memchr(lt, '@', (size_t)(gt - lt)) != NULL &&
+				   strchr(":<(\"", *lt) == NULL &&
+				   gt[-1] != ':' && gt[-1] != ',') {
+				/* "addr reason" at the start of the line */
+				*gt = '\0';
+				addr = rb_addr_extract(r->arena, lt);
+				dots = p + (gt - line);
 			}
 			if (addr != NULL && dots != NULL &&
 			    !daemon_addr(r, addr)) {
@@ -399,10 +461,43 @@ static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
 	return 0;
 }
 
+/* Exim, Google and others name the failed recipients in a header. */
+static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
+				   const char *expl, size_t len)
+{
+	size_t before = r->n_rcpts;
+
+	(void)expl;
+	(void)len;
+	for (size_t i = 0; i < r->n_headers; i++) {
+		char *v, *tok, *next;
+
+		if (rb_strcasecmp(r->headers[i].name, "X-Failed-Recipients") != 0)
+			continue;
+		v = rb_arena_strdup(r->arena, r->headers[i].value);
+		for (tok = v; tok != NULL; tok = next) {
+			char *addr;
+
+			next = strchr(tok, ',');
+			if (next != NULL)
+				*next++ = '\0';
+			addr = rb_addr_extract(r->arena, tok);
+			if (addr != NULL && !daemon_addr(r, addr)) {
+				struct rb_rcpt *rc = add(r, c, addr);
+
+				if (rc != NULL && rc->diagnostic == NULL)
+					rb_decode_diagnostic_for(r, rc);
+			}
+		}
+	}
+	return r->n_rcpts - before;
+}
+
 static const struct {
 	const char *id;
 	rb_decoder_fn fn;
 } decoders[] = {
+	{"decode:x-failed-recipients", decode_failed_header},
 	{"decode:generic", decode_generic},
 	{"decode:phrase", decode_phrase},
 	{"decode:any-address", decode_any_address},

@@ -23,6 +23,10 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c);
  * original message starts. */
 size_t rb_decode_explanation_len(const char *text, size_t len);
 
+/* Sets @rc->diagnostic from the line of the human-readable text that
+ * names the recipient (and the lines that continue it). */
+void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc);
+
 /* Does @r look like a delivery failure notice at all? */
 bool rb_decode_is_failure_notice(const struct rb_report *r);
 

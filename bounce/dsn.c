@@ -79,54 +79,6 @@ void rb_dsn_codes_from_diagnostic(struct rb_rcpt *rc)
 	}
 }
 
-/* A DSN recipient without Diagnostic-Code: many MTAs (OpenSMTPD, some
- * appliances) put the remote reply in the human-readable part next to the
- * address. Take that line and the lines that continue it. */
-static void diagnostic_from_text(struct rb_report *r, struct rb_rcpt *rc)
-{
-	size_t elen, alen = strlen(rc->recipient);
-	const char *t = r->text, *hit, *b, *e, *end;
-
-	if (t == NULL || alen == 0)
-		return;
-	elen = rb_decode_explanation_len(t, r->text_len);
-	end = t + elen;
-	hit = rb_memcasemem(t, elen, rc->recipient);
-	if (hit == NULL)
-		return;
-	b = hit;
-	while (b > t && b[-1] != '\n')
-		b--;
-	e = hit + alen;
-	/* the address alone on its line: the reason is on the next lines */
-	for (int lines = 0; e < end && lines < 4; lines++) {
-		const char *nl = memchr(e, '\n', (size_t)(end - e));
-
-		if (nl == NULL) {
-			e = end;
-			break;
-		}
-		if (nl + 1 >= end || nl[1] == '\n' ||
-		    rb_memcasemem(nl + 1, (size_t)(end - nl - 1), "@") == nl + 1)
-			{
-			e = nl;
-			break;
-		}
-		e = nl + 1;
-		if (lines > 0 && !(*e == ' ' || *e == '\t'))
-			break;
-	}
-	if (e - b < (ptrdiff_t)alen + 6)
-		return;
-	{
-		char *d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
-
-		rb_str_squeeze(d);
-		rc->diagnostic = d;
-		rc->diagnostic_type = "text";
-	}
-}
-
 static int is_rcpt_block(const struct rb_fblock *b)
 {
 	return rb_fblock_get(b, "Final-Recipient") != NULL ||
@@ -230,7 +182,7 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 		if ((v = rb_fblock_get(b, "Last-Attempt-Date")) != NULL)
 			rc->last_attempt = rb_arena_strdup(r->arena, v);
 		if (rc->diagnostic == NULL)
-			diagnostic_from_text(r, rc);
+			rb_decode_diagnostic_for(r, rc);
 		rb_dsn_codes_from_diagnostic(rc);
 		rc->kind = kind_of_action(rc->action, rc->status);
 	}

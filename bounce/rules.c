@@ -306,8 +306,23 @@ static int valid_id(const char *id)
 	return 1;
 }
 
+static int load_file(struct rb_ruleset *set, const char *path, bool user,
+		     struct rb_error *err);
+
 int rb_ruleset_load_file(struct rb_ruleset *set, const char *path,
 			 struct rb_error *err)
+{
+	return load_file(set, path, false, err);
+}
+
+int rb_ruleset_load_user_file(struct rb_ruleset *set, const char *path,
+			      struct rb_error *err)
+{
+	return load_file(set, path, true, err);
+}
+
+static int load_file(struct rb_ruleset *set, const char *path, bool user,
+		     struct rb_error *err)
 {
 	FILE *fp = fopen(path, "r");
 	char *line = NULL;
@@ -353,6 +368,7 @@ int rb_ruleset_load_file(struct rb_ruleset *set, const char *path,
 			p.r.file = rb_xstrdup(path);
 			p.r.line = lineno;
 			p.r.klass = RB_RULE_GENERIC;
+			p.r.user = user;
 			p.r.hard = -1;
 			p.r.fault = -1;
 			p.nmatch = 0;
@@ -482,22 +498,41 @@ static int run(struct rb_rule_matcher *m, const pcre2_code *re,
 	return s == NULL ? 0 : run_n(m, re, s, strlen(s), ev, evsz);
 }
 
+/* Does @status start with one of the comma-separated prefixes? */
+static bool status_fits(const char *list, const char *status)
+{
+	const char *p = list;
+
+	if (status == NULL)
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, ", ");
+
+		if (n > 0 && strncmp(status, p, n) == 0)
+			return true;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
 struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 			       struct rb_rule_matcher *m,
 			       enum rb_rule_class klass, bool want_reason,
 			       const struct rb_rule_subject *subj,
 			       char *evidence_r, size_t ev_size)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		struct rb_rule *r = &set->rules[i];
+	/* user rules first, then built-in ones, each in file order */
+	for (size_t j = 0; j < 2 * set->n; j++) {
+		struct rb_rule *r = &set->rules[j % set->n];
 
+		if (r->user != (j < set->n))
+			continue;
 		if (r->klass != klass)
 			continue;
 		if (want_reason ? r->reason == NULL : r->blocklist == NULL)
 			continue;
-		if (r->if_status != NULL &&
-		    (subj->status == NULL ||
-		     strncmp(subj->status, r->if_status, strlen(r->if_status)) != 0))
+		if (r->if_status != NULL && !status_fits(r->if_status, subj->status))
 			continue;
 		if (r->if_from != NULL && !run(m, r->if_from, subj->from, NULL, 0))
 			continue;

@@ -44,7 +44,8 @@ struct rb_rule {
 	int hard;	      /* -1 = from reason, 0/1 forced */
 	int fault;	      /* -1 = from reason, else enum rb_fault */
 	char *blocklist;      /* NULL = none */
-	char *if_status;      /* prefix the status must have, or NULL */
+	char *if_status;      /* comma list of status prefixes, or NULL */
+	bool user;	      /* from a user file: tried before built-ins */
 	void *re;	      /* pcre2_code * of the OR of all match lines */
 	void *if_from;	      /* pcre2_code * or NULL */
 	void *if_host;	      /* pcre2_code * or NULL */
@@ -77,6 +78,10 @@ void rb_ruleset_free(struct rb_ruleset **sp);
  */
 int rb_ruleset_load_file(struct rb_ruleset *set, const char *path,
 			 struct rb_error *err);
+/* As rb_ruleset_load_file, for a user's own file: its new rules are tried
+ * before the built-in rules of the same class. */
+int rb_ruleset_load_user_file(struct rb_ruleset *set, const char *path,
+			      struct rb_error *err);
 /* Loads every *.rules file of @dir in name order. */
 int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
 			struct rb_error *err);

@@ -93,7 +93,7 @@ static void key(FILE *fp, const char *k, const char *v, int first)
 	rb_json_string(fp, v);
 }
 
-static void flags_json(FILE *fp, unsigned f)
+static void flags_list(FILE *fp, unsigned f)
 {
 	static const struct {
 		unsigned bit;
@@ -108,7 +108,7 @@ static void flags_json(FILE *fp, unsigned f)
 	};
 	int first = 1;
 
-	fputs(",\"flags\":[", fp);
+	fputc('[', fp);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (f & names[i].bit) {
 			fprintf(fp, "%s\"%s\"", first ? "" : ",", names[i].name);
@@ -116,6 +116,12 @@ static void flags_json(FILE *fp, unsigned f)
 		}
 	}
 	fputc(']', fp);
+}
+
+static void flags_json(FILE *fp, unsigned f)
+{
+	fputs(",\"flags\":", fp);
+	flags_list(fp, f);
 }
 
 static const char *nz(const char *s)
@@ -238,8 +244,8 @@ void rb_output_explain(FILE *fp, const char *source, const struct rb_report *r)
 	line(fp, "feedback type", r->fb.feedback_type);
 	line(fp, "provider", r->fb.provider);
 	if (r->flags) {
-		fprintf(fp, "  %-22s", "flags");
-		flags_json(fp, r->flags);
+		fprintf(fp, "  %-22s ", "flags");
+		flags_list(fp, r->flags);
 		fputc('\n', fp);
 	}
 	for (size_t i = 0; i < r->n_rcpts; i++) {

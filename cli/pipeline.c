@@ -38,7 +38,7 @@ int rb_pipeline_init(struct rb_pipeline *p, const char *conf_path,
 	if (rb_ruleset_load_dir(p->rules, rules_dir(p->cfg), err) < 0)
 		goto fail;
 	for (size_t i = 0; i < p->cfg->n_rule_files; i++) {
-		if (rb_ruleset_load_file(p->rules, p->cfg->rule_files[i], err) < 0)
+		if (rb_ruleset_load_user_file(p->rules, p->cfg->rule_files[i], err) < 0)
 			goto fail;
 	}
 	p->popts.limits = p->cfg->limits;

@@ -62,11 +62,32 @@ char *rb_addr_extract(struct rb_arena *a, const char *s)
 		if (at == NULL)
 			return NULL;
 		b = at;
-		while (b > s && (atext((unsigned char)b[-1]) || b[-1] == '"'))
+		while (b > s && (atext((unsigned char)b[-1]) || b[-1] == '"')) {
+			/* a sentence in Arabic, CJK, ... glued to the address:
+			 * stop at a character whose UTF-8 lead byte is >= 0xd8
+			 * (Latin accents, 0xc3-0xc5, stay part of the name) */
+			if ((unsigned char)b[-1] >= 0x80) {
+				const char *lead = b - 1;
+
+				while (lead > s && ((unsigned char)*lead & 0xc0) == 0x80)
+					lead--;
+				if ((unsigned char)*lead >= 0xd8)
+					break;
+			}
 			b--;
+		}
 		e = at + 1;
-		while (*e && (dtext((unsigned char)*e) || *e == '[' || *e == ']'))
+		/* loose text: the domain ends at the first non-ASCII byte
+		 * ("user@example.jp," in a CJK or Arabic sentence) */
+		/* loose text: the domain ends at a character whose UTF-8
+		 * lead byte is >= 0xd8 (the comma of an Arabic or CJK
+		 * sentence glued to the address); Latin IDN stays */
+		while (*e && (unsigned char)*e < 0xd8 &&
+		       (dtext((unsigned char)*e) || *e == '[' || *e == ']')) {
 			e++;
+			while (((unsigned char)*e & 0xc0) == 0x80)
+				e++;
+		}
 	}
 	while (b < e && (*b == ' ' || *b == '\'' || *b == '"' || *b == '<'))
 		b++;

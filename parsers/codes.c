@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "parsers/codes.h"
 
 static int isdig(int c)
@@ -159,6 +160,82 @@ int rb_reply_find(const char *text, char out_r[4])
 		return 0;
 	}
 	return -1;
+}
+
+const char *rb_smtp_command_find(const char *text, size_t len)
+{
+	static const struct {
+		const char *phrase;
+		const char *cmd;
+	} map[] = {
+		{"end of data command", "DATA"},
+		{"reply to data command", "DATA"},
+		{"after end of data", "DATA"},
+		{"after data", "DATA"},
+		{">>> data", "DATA"},
+		{"our data", "DATA"},
+		{"rcpt to command", "RCPT"},
+		{"after rcpt to", "RCPT"},
+		{">>> rcpt to", "RCPT"},
+		{"our rcpt to", "RCPT"},
+		{"rcpt to:<", "RCPT"},
+		{"mail from command", "MAIL"},
+		{"after mail from", "MAIL"},
+		{">>> mail from", "MAIL"},
+		{"our mail from", "MAIL"},
+		{"ehlo command", "HELO"},
+		{"helo command", "HELO"},
+		{"after ehlo", "HELO"},
+		{"after helo", "HELO"},
+		{"connect to ", "CONN"},
+		{"after initial connection", "CONN"},
+	};
+	const char *best = NULL, *best_at = NULL;
+
+	if (text == NULL)
+		return NULL;
+	/* the earliest mention wins: the first failing step */
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		const char *at = rb_memcasemem(text, len, map[i].phrase);
+
+		if (at != NULL && (best_at == NULL || at < best_at)) {
+			best_at = at;
+			best = map[i].cmd;
+		}
+	}
+	return best;
+}
+
+void rb_reply_join(char *s)
+{
+	char reply[4], st[RB_STATUS_MAX];
+	char *first, *r, *w;
+	size_t stlen = 0;
+
+	if (rb_reply_find(s, reply) < 0)
+		return;
+	first = strstr(s, reply);
+	if (first == NULL)
+		return;
+	if (rb_status_find(first, st, NULL) == 0)
+		stlen = strlen(st);
+	r = w = first + 4;
+	while (*r) {
+		if (r[-1] == ' ' && strncmp(r, reply, 3) == 0 &&
+		    (r[3] == '-' || r[3] == ' ')) {
+			char *q = r + 4;
+
+			if (stlen > 0 && strncmp(q, st, stlen) == 0 &&
+			    (q[stlen] == ' ' || q[stlen] == '\0'))
+				q += stlen;
+			while (*q == ' ')
+				q++;
+			r = q;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
 }
 
 int rb_code_class(const char *code)

@@ -28,6 +28,17 @@ int rb_status_find(const char *text, char out_r[RB_STATUS_MAX], size_t *off_r);
  * separator, followed by space, '-' or end. Returns 0 and fills @out_r or -1. */
 int rb_reply_find(const char *text, char out_r[4]);
 
+/* Returns the SMTP command a failure happened after, as said in @text
+ * ("in reply to end of DATA command", "after RCPT TO", ">>> DATA"):
+ * "CONN", "HELO", "MAIL", "RCPT", "DATA", or NULL when it says none. */
+const char *rb_smtp_command_find(const char *text, size_t len);
+
+/* Removes, in place, the continuation prefixes of a multi-line SMTP reply
+ * joined into one line: "550-5.7.1 a 550-5.7.1 b 550 5.7.1 c" becomes
+ * "550-5.7.1 a b c". Only repeats of the first reply code (and its
+ * enhanced code) after a space are removed. */
+void rb_reply_join(char *s);
+
 /* Class digit of a status or reply code: 2, 4, 5, or 0 when absent. */
 int rb_code_class(const char *code);
 

@@ -40,10 +40,23 @@ static void warn_cb(gint64 offset, GMimeParserWarning code, const gchar *item,
 
 	(void)offset;
 	(void)item;
-	if (code >= GMIME_CRIT_INVALID_HEADER_NAME &&
-	    code != GMIME_WARN_PART_WITHOUT_CONTENT &&
-	    code != GMIME_CRIT_CONFLICTING_HEADER)
-		r->flags |= RB_PF_MIME_WARNING;
+	switch (code) {
+	case GMIME_WARN_TRUNCATED_MESSAGE:
+		r->flags |= RB_PF_TRUNCATED;
+		break;
+	case GMIME_WARN_MALFORMED_MULTIPART:
+	case GMIME_WARN_MALFORMED_MESSAGE:
+	case GMIME_WARN_INVALID_CONTENT_TYPE:
+		r->flags |= RB_PF_INVALID_SYNTAX;
+		break;
+	case GMIME_WARN_PART_WITHOUT_CONTENT:
+	case GMIME_CRIT_CONFLICTING_HEADER:
+		break;
+	default:
+		if (code >= GMIME_CRIT_INVALID_HEADER_NAME)
+			r->flags |= RB_PF_MIME_WARNING;
+		break;
+	}
 }
 
 void rb_parse_init(void)
@@ -121,13 +134,18 @@ static char *part_bytes(struct walk *w, GMimePart *part, size_t *len_r)
 	return out;
 }
 
-/* Rewrites bare CR and CRLF to LF so every later step sees one form. */
+/* Rewrites bare CR and CRLF to LF so every later step sees one form, and
+ * NUL bytes to spaces. */
 static void normalize_eol(char *s, size_t *len)
 {
 	size_t r = 0, w = 0, n = *len;
 
 	while (r < n) {
-		if (s[r] == '\r') {
+		if (s[r] == '\0') {
+			/* a NUL would end every C string early */
+			s[w++] = ' ';
+			r++;
+		} else if (s[r] == '\r') {
 			s[w++] = '\n';
 			r += (r + 1 < n && s[r + 1] == '\n') ? 2 : 1;
 		} else {

@@ -78,11 +78,13 @@ static char *received_ip(struct rb_arena *a, const struct rb_original *o)
 		if (rb_strcasecmp(o->headers[i].name, "Received") == 0)
 			last = o->headers[i].value;
 	}
-	for (const char *p = last; p && (p = strchr(p, '[')) != NULL; p++) {
+	for (const char *p = last; p && (p = strpbrk(p, "[(")) != NULL; p++) {
 		size_t n = strspn(p + 1, "0123456789.");
 		char ip[16];
 
-		if (n >= 7 && n < sizeof(ip) && p[1 + n] == ']') {
+		/* "[192.0.2.1]" (most MTAs) or "(192.0.2.1)" (Microsoft) */
+		if (n >= 7 && n < sizeof(ip) &&
+		    p[1 + n] == (*p == '[' ? ']' : ')')) {
 			memcpy(ip, p + 1, n);
 			ip[n] = '\0';
 			if (!is_private_ip(ip))
@@ -248,6 +250,13 @@ void rb_original_resolve_sender(struct rb_report *r,
 	const char *v;
 	char *s;
 
+	const char *verp = opts->verp != NULL && *opts->verp != '\0'
+				   ? opts->verp
+				   : NULL;
+
+	if (o->envelope_from == NULL && r->fb.original_mail_from != NULL)
+		o->envelope_from =
+			rb_addr_extract(r->arena, r->fb.original_mail_from);
 	v = tracking_value(r, opts, &name);
 	if (v != NULL) {
 		char label[96];
@@ -259,7 +268,7 @@ void rb_original_resolve_sender(struct rb_report *r,
 		o->sender_source = rb_arena_strdup(r->arena, label);
 		return;
 	}
-	if (opts->verp != NULL && *opts->verp != '\0') {
+	if (verp != NULL) {
 		static const char *to_hdrs[] = {"Delivered-To", "X-Original-To",
 						"To"};
 
@@ -268,7 +277,7 @@ void rb_original_resolve_sender(struct rb_report *r,
 			char *addr = h ? rb_addr_extract(r->arena, h) : NULL;
 
 			if (addr != NULL &&
-			    (s = rb_verp_decode(r->arena, opts->verp, addr))) {
+			    (s = rb_verp_decode(r->arena, verp, addr))) {
 				o->sender = s;
 				o->sender_source = "verp";
 				return;
@@ -277,15 +286,22 @@ void rb_original_resolve_sender(struct rb_report *r,
 	}
 	if (r->fb.original_mail_from != NULL &&
 	    (s = rb_addr_extract(r->arena, r->fb.original_mail_from))) {
-		o->sender = s;
-		o->sender_source = "arf:original-mail-from";
-		if (o->envelope_from == NULL)
-			o->envelope_from = s;
+		/* the original envelope sender may itself be the VERP
+		 * address (complaints reach the feedback-loop mailbox, not
+		 * the bounce address) */
+		char *dv = verp != NULL ? rb_verp_decode(r->arena, verp, s) : NULL;
+
+		o->sender = dv ? dv : s;
+		o->sender_source = dv ? "verp" : "arf:original-mail-from";
 		return;
 	}
 	if (o->envelope_from != NULL) {
-		o->sender = o->envelope_from;
-		o->sender_source = "return-path";
+		char *dv = verp != NULL
+				   ? rb_verp_decode(r->arena, verp, o->envelope_from)
+				   : NULL;
+
+		o->sender = dv ? dv : o->envelope_from;
+		o->sender_source = dv ? "verp" : "return-path";
 		return;
 	}
 	if ((v = rb_original_header(o, "Sender")) != NULL &&

@@ -25,26 +25,26 @@ static void test_extract(void **state)
 		const char *in;
 		const char *want; /* NULL = nothing plausible */
 	} rows[] = {
-		{"rfc822; <User@Example.COM>", "User@example.com"},
-		{"rfc822;User@Example.COM", "User@example.com"},
-		{"RFC822; user@example.com", "user@example.com"},
-		{"Name <a@b.example>", "a@b.example"},
-		{"\"Doe, John\" <john@b.example>", "john@b.example"},
-		{"a@b.example (comment)", "a@b.example"},
-		{"utf-8; \xc3\xbc@b.example", "\xc3\xbc@b.example"},
-		{"a@b.example.", "a@b.example"},
-		{"'a@b.example'", "a@b.example"},
-		{"<a@B.Example>", "a@b.example"},
-		{"mailto:a@b.example", "a@b.example"},
-		{"Delivery to a.b+tag@sub.b.example failed",
-		 "a.b+tag@sub.b.example"},
-		{"nothing here", NULL},
-		{"user@localhost", NULL},
-		{"@b.example", NULL},
-		{"a@", NULL},
-		{"rfc822; ", NULL},
-		{"<>", NULL},
-		{"", NULL},
+	    {"rfc822; <User@Example.COM>", "User@example.com"},
+	    {"rfc822;User@Example.COM", "User@example.com"},
+	    {"RFC822; user@example.com", "user@example.com"},
+	    {"Name <a@b.example>", "a@b.example"},
+	    {"\"Doe, John\" <john@b.example>", "john@b.example"},
+	    {"a@b.example (comment)", "a@b.example"},
+	    {"utf-8; \xc3\xbc@b.example", "\xc3\xbc@b.example"},
+	    {"a@b.example.", "a@b.example"},
+	    {"'a@b.example'", "a@b.example"},
+	    {"<a@B.Example>", "a@b.example"},
+	    {"mailto:a@b.example", "a@b.example"},
+	    {"Delivery to a.b+tag@sub.b.example failed",
+	     "a.b+tag@sub.b.example"},
+	    {"nothing here", NULL},
+	    {"user@localhost", NULL},
+	    {"@b.example", NULL},
+	    {"a@", NULL},
+	    {"rfc822; ", NULL},
+	    {"<>", NULL},
+	    {"", NULL},
 	};
 	struct rb_arena *a = rb_arena_new();
 
@@ -62,11 +62,16 @@ static void test_plausible(void **state)
 		const char *in;
 		bool want;
 	} rows[] = {
-		{"a@b.example", true},	  {"a.b-c@x.y.example", true},
-		{"a@b", false},		  {"@b.example", false},
-		{"a@", false},		  {"a@.example", false},
-		{"a@b.", false},	  {"a b@c d.example", false},
-		{"a<b@c.example", false}, {"", false},
+	    {"a@b.example", true},
+	    {"a.b-c@x.y.example", true},
+	    {"a@b", false},
+	    {"@b.example", false},
+	    {"a@", false},
+	    {"a@.example", false},
+	    {"a@b.", false},
+	    {"a b@c d.example", false},
+	    {"a<b@c.example", false},
+	    {"", false},
 	};
 
 	(void)state;
@@ -81,13 +86,13 @@ static void test_xtext(void **state)
 		const char *in;
 		const char *want;
 	} rows[] = {
-		{"a+2Bb@x.example", "a+b@x.example"},
-		{"rfc822;a+3Db@x.example", "rfc822;a=b@x.example"},
-		{"+2B+2B", "++"},
-		{"plain@x.example", "plain@x.example"},
-		{"a+2", "a+2"},	    /* truncated escape kept */
-		{"a+zzb", "a+zzb"}, /* not hex: kept */
-		{"", ""},
+	    {"a+2Bb@x.example", "a+b@x.example"},
+	    {"rfc822;a+3Db@x.example", "rfc822;a=b@x.example"},
+	    {"+2B+2B", "++"},
+	    {"plain@x.example", "plain@x.example"},
+	    {"a+2", "a+2"},     /* truncated escape kept */
+	    {"a+zzb", "a+zzb"}, /* not hex: kept */
+	    {"", ""},
 	};
 
 	(void)state;
@@ -108,29 +113,29 @@ static void test_verp(void **state)
 		const char *in;
 		const char *want; /* NULL = does not fit */
 	} rows[] = {
-		{RB_DEF_VERP, "bounces+alice=example.com@relay.test",
-		 "alice@example.com"},
-		{RB_DEF_VERP, "bounces+a=b=example.com@relay.test",
-		 "a=b@example.com"},
-		{RB_DEF_VERP, "bounces+alice=Example.COM@relay.test",
-		 "alice@example.com"},
-		{RB_DEF_VERP, "Bounces+alice=example.com@relay.test",
-		 "alice@example.com"},
-		{RB_DEF_VERP, "alice@example.com", NULL},
-		{RB_DEF_VERP, "bounces+alice@relay.test", NULL},
-		{RB_DEF_VERP, "bounces+=example.com@relay.test", NULL},
-		{RB_DEF_VERP, "bounces+alice=@relay.test", NULL},
-		{RB_DEF_VERP, "bounces+@relay.test", NULL},
-		{RB_DEF_VERP, "no-at-sign", NULL},
-		{RB_DEF_VERP, "", NULL},
-		{"bounces-{sender}", "bounces-12345@relay.test", "12345"},
-		{"bounces-{sender}", "bounces-a=b@relay.test", "a=b"},
-		{"bounces-{sender}", "bounces-@relay.test", NULL},
-		{"bounces-{sender}", "other-12345@relay.test", NULL},
-		{"{sender}.bounce", "u42.bounce@relay.test", "u42"},
-		{"{sender}.bounce", "u42@relay.test", NULL},
-		{"nothing", "bounces+alice=example.com@relay.test", NULL},
-		{"", "bounces+alice=example.com@relay.test", NULL},
+	    {RB_DEF_VERP, "bounces+alice=example.com@relay.test",
+	     "alice@example.com"},
+	    {RB_DEF_VERP, "bounces+a=b=example.com@relay.test",
+	     "a=b@example.com"},
+	    {RB_DEF_VERP, "bounces+alice=Example.COM@relay.test",
+	     "alice@example.com"},
+	    {RB_DEF_VERP, "Bounces+alice=example.com@relay.test",
+	     "alice@example.com"},
+	    {RB_DEF_VERP, "alice@example.com", NULL},
+	    {RB_DEF_VERP, "bounces+alice@relay.test", NULL},
+	    {RB_DEF_VERP, "bounces+=example.com@relay.test", NULL},
+	    {RB_DEF_VERP, "bounces+alice=@relay.test", NULL},
+	    {RB_DEF_VERP, "bounces+@relay.test", NULL},
+	    {RB_DEF_VERP, "no-at-sign", NULL},
+	    {RB_DEF_VERP, "", NULL},
+	    {"bounces-{sender}", "bounces-12345@relay.test", "12345"},
+	    {"bounces-{sender}", "bounces-a=b@relay.test", "a=b"},
+	    {"bounces-{sender}", "bounces-@relay.test", NULL},
+	    {"bounces-{sender}", "other-12345@relay.test", NULL},
+	    {"{sender}.bounce", "u42.bounce@relay.test", "u42"},
+	    {"{sender}.bounce", "u42@relay.test", NULL},
+	    {"nothing", "bounces+alice=example.com@relay.test", NULL},
+	    {"", "bounces+alice=example.com@relay.test", NULL},
 	};
 	struct rb_arena *a = rb_arena_new();
 
@@ -150,10 +155,10 @@ static void test_verp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_extract),
-		cmocka_unit_test(test_plausible),
-		cmocka_unit_test(test_xtext),
-		cmocka_unit_test(test_verp),
+	    cmocka_unit_test(test_extract),
+	    cmocka_unit_test(test_plausible),
+	    cmocka_unit_test(test_xtext),
+	    cmocka_unit_test(test_verp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,13 +22,13 @@ static void test_status_valid(void **state)
 		const char *in;
 		bool want;
 	} rows[] = {
-		{"5.1.1", true},     {"4.7.1", true},	   {"2.0.0", true},
-		{"5.123.123", true}, {"4.4.7", true},	   {"5.7.26", true},
-		{"6.1.1", false},    {"3.1.1", false},	   {"5.1", false},
-		{"5.1.1.1", false},  {"5.1234.1", false},  {"5.1.1234", false},
-		{"", false},	     {" 5.1.1", false},	   {"5.1.1 ", false},
-		{"5.a.1", false},    {"5..1", false},	   {"5.1.", false},
-		{"55.1.1", false},   {"5-1-1", false},
+	    {"5.1.1", true},     {"4.7.1", true},     {"2.0.0", true},
+	    {"5.123.123", true}, {"4.4.7", true},     {"5.7.26", true},
+	    {"6.1.1", false},    {"3.1.1", false},    {"5.1", false},
+	    {"5.1.1.1", false},  {"5.1234.1", false}, {"5.1.1234", false},
+	    {"", false},         {" 5.1.1", false},   {"5.1.1 ", false},
+	    {"5.a.1", false},    {"5..1", false},     {"5.1.", false},
+	    {"55.1.1", false},   {"5-1-1", false},
 	};
 
 	(void)state;
@@ -43,21 +43,14 @@ static void test_status_normalize(void **state)
 		const char *in;
 		const char *want; /* NULL = rejected */
 	} rows[] = {
-		{"5.1.1", "5.1.1"},
-		{" 5.01.001 (x)", "5.1.1"},
-		{"\t4.2.2", "4.2.2"},
-		{"5.7.1 (delivery not authorized)", "5.7.1"},
-		{"2.0.0", "2.0.0"},
-		{"4.007.000", "4.7.0"},
-		{"5.1.10", "5.1.10"},
-		{"6.1.1", NULL},
-		{"5.1", NULL},
-		{"5.1.1.1", NULL},
-		{"5.1.1234", NULL},
-		{"", NULL},
-		{"   ", NULL},
-		{"x 5.1.1", NULL},
-		{"five", NULL},
+	    {"5.1.1", "5.1.1"},   {" 5.01.001 (x)", "5.1.1"},
+	    {"\t4.2.2", "4.2.2"}, {"5.7.1 (delivery not authorized)", "5.7.1"},
+	    {"2.0.0", "2.0.0"},   {"4.007.000", "4.7.0"},
+	    {"5.1.10", "5.1.10"}, {"6.1.1", NULL},
+	    {"5.1", NULL},        {"5.1.1.1", NULL},
+	    {"5.1.1234", NULL},   {"", NULL},
+	    {"   ", NULL},        {"x 5.1.1", NULL},
+	    {"five", NULL},
 	};
 
 	(void)state;
@@ -80,23 +73,23 @@ static void test_status_find(void **state)
 		const char *want; /* NULL = none */
 		size_t off;
 	} rows[] = {
-		{"550 5.7.1 blocked", "5.7.1", 4},
-		{"5.1.1 user unknown", "5.1.1", 0},
-		{"smtp; 550 5.1.1 <a@b.example>: unknown", "5.1.1", 10},
-		{"host 192.5.1.1 said 550 5.1.1 unknown", "5.1.1", 24},
-		{"#5.1.1 mailbox unavailable", "5.1.1", 1},
-		{"rejected (4.2.2) over quota", "4.2.2", 10},
-		{"Status: 4.4.7.", "4.4.7", 8},
-		{"code 5.01.001 here", "5.1.1", 5},
-		{"192.5.1.1", NULL, 0},
-		{"connect to 10.4.4.1 failed", NULL, 0},
-		{"v4.4.1.2", NULL, 0},
-		{"version 4.4.1.2 of the software", NULL, 0},
-		{"build5.1.1", NULL, 0},
-		{"5.1.1x", NULL, 0},
-		{"6.1.1 nope", NULL, 0},
-		{"550 user unknown", NULL, 0},
-		{"", NULL, 0},
+	    {"550 5.7.1 blocked", "5.7.1", 4},
+	    {"5.1.1 user unknown", "5.1.1", 0},
+	    {"smtp; 550 5.1.1 <a@b.example>: unknown", "5.1.1", 10},
+	    {"host 192.5.1.1 said 550 5.1.1 unknown", "5.1.1", 24},
+	    {"#5.1.1 mailbox unavailable", "5.1.1", 1},
+	    {"rejected (4.2.2) over quota", "4.2.2", 10},
+	    {"Status: 4.4.7.", "4.4.7", 8},
+	    {"code 5.01.001 here", "5.1.1", 5},
+	    {"192.5.1.1", NULL, 0},
+	    {"connect to 10.4.4.1 failed", NULL, 0},
+	    {"v4.4.1.2", NULL, 0},
+	    {"version 4.4.1.2 of the software", NULL, 0},
+	    {"build5.1.1", NULL, 0},
+	    {"5.1.1x", NULL, 0},
+	    {"6.1.1 nope", NULL, 0},
+	    {"550 user unknown", NULL, 0},
+	    {"", NULL, 0},
 	};
 
 	(void)state;
@@ -122,20 +115,20 @@ static void test_reply_find(void **state)
 		const char *in;
 		const char *want; /* NULL = none */
 	} rows[] = {
-		{"550-5.1.1", "550"},
-		{"550-5.1.1 The email account does not exist", "550"},
-		{"smtp; 452 4.2.2 mailbox full", "452"},
-		{"550 5.1.1 user unknown", "550"},
-		{"421", "421"},
-		{"said: 554 rejected", "554"},
-		{"(550) denied", "550"},
-		{"host said [451] try later", "451"},
-		{"user123", NULL},
-		{"error 5555 happened", NULL},
-		{"x550 y", NULL},
-		{"599 not a reply", NULL},
-		{"55 short", NULL},
-		{"", NULL},
+	    {"550-5.1.1", "550"},
+	    {"550-5.1.1 The email account does not exist", "550"},
+	    {"smtp; 452 4.2.2 mailbox full", "452"},
+	    {"550 5.1.1 user unknown", "550"},
+	    {"421", "421"},
+	    {"said: 554 rejected", "554"},
+	    {"(550) denied", "550"},
+	    {"host said [451] try later", "451"},
+	    {"user123", NULL},
+	    {"error 5555 happened", NULL},
+	    {"x550 y", NULL},
+	    {"599 not a reply", NULL},
+	    {"55 short", NULL},
+	    {"", NULL},
 	};
 
 	(void)state;
@@ -155,12 +148,12 @@ static void test_status_generic(void **state)
 		const char *in;
 		bool want;
 	} rows[] = {
-		{"5.0.0", true},  {"4.0.0", true},  {"5.7.1", true},
-		{"4.7.0", true},  {"5.5.0", true},  {"5.1.0", true},
-		{"5.2.0", true},  {"5.3.0", true},  {"5.4.0", true},
-		{"", true},	  {"5.1.1", false}, {"4.2.2", false},
-		{"5.7.26", false}, {"5.2.1", false}, {"5.4.4", false},
-		{"5.7.11", false},
+	    {"5.0.0", true},   {"4.0.0", true},  {"5.7.1", true},
+	    {"4.7.0", true},   {"5.5.0", true},  {"5.1.0", true},
+	    {"5.2.0", true},   {"5.3.0", true},  {"5.4.0", true},
+	    {"", true},        {"5.1.1", false}, {"4.2.2", false},
+	    {"5.7.26", false}, {"5.2.1", false}, {"5.4.4", false},
+	    {"5.7.11", false},
 	};
 
 	(void)state;
@@ -176,8 +169,8 @@ static void test_code_class(void **state)
 		const char *in;
 		int want;
 	} rows[] = {
-		{"5.1.1", 5}, {"452", 4}, {"2.0.0", 2},
-		{"x", 0},     {"", 0},	  {"3.1.1", 0},
+	    {"5.1.1", 5}, {"452", 4}, {"2.0.0", 2},
+	    {"x", 0},     {"", 0},    {"3.1.1", 0},
 	};
 
 	(void)state;
@@ -190,12 +183,12 @@ static void test_code_class(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_valid),
-		cmocka_unit_test(test_status_normalize),
-		cmocka_unit_test(test_status_find),
-		cmocka_unit_test(test_reply_find),
-		cmocka_unit_test(test_status_generic),
-		cmocka_unit_test(test_code_class),
+	    cmocka_unit_test(test_status_valid),
+	    cmocka_unit_test(test_status_normalize),
+	    cmocka_unit_test(test_status_find),
+	    cmocka_unit_test(test_reply_find),
+	    cmocka_unit_test(test_status_generic),
+	    cmocka_unit_test(test_code_class),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,25 +136,23 @@ static void test_rejected(void **state)
 		int line;
 		const char *says;
 	} rows[] = {
-		{"unknown-key", "limits = {\n  max_feilds = 5;\n};\n", 2,
-		 "max_feilds"},
-		{"unknown-top", "# c\nbogus = 1;\n", 2, "bogus"},
-		{"unknown-group", "parse = {\n};\nstorage = {\n  x = 1;\n};\n",
-		 3, "storage"},
-		{"int-as-string", "limits = {\n  max_fields = \"many\";\n};\n", 2,
-		 "integer"},
-		{"string-as-int", "parse = {\n  verp = 5;\n};\n", 2, "string"},
-		{"list-of-ints",
-		 "parse = {\n  tracking_headers = [ 1, 2 ];\n};\n", 2,
-		 "list of strings"},
-		{"string-not-list", "rules = {\n  files = \"a.rules\";\n};\n", 2,
-		 "list of strings"},
-		{"scalar-not-group", "limits = 5;\n", 1, "group"},
-		{"zero-limit", "limits = {\n  max_fields = 0;\n};\n", 2,
-		 "range"},
-		{"negative-limit", "limits = {\n  max_depth = -3;\n};\n", 2,
-		 "range"},
-		{"syntax", "limits = {\n  max_fields = ;\n};\n", 2, ""},
+	    {"unknown-key", "limits = {\n  max_feilds = 5;\n};\n", 2,
+	     "max_feilds"},
+	    {"unknown-top", "# c\nbogus = 1;\n", 2, "bogus"},
+	    {"unknown-group", "parse = {\n};\nstorage = {\n  x = 1;\n};\n", 3,
+	     "storage"},
+	    {"int-as-string", "limits = {\n  max_fields = \"many\";\n};\n", 2,
+	     "integer"},
+	    {"string-as-int", "parse = {\n  verp = 5;\n};\n", 2, "string"},
+	    {"list-of-ints", "parse = {\n  tracking_headers = [ 1, 2 ];\n};\n",
+	     2, "list of strings"},
+	    {"string-not-list", "rules = {\n  files = \"a.rules\";\n};\n", 2,
+	     "list of strings"},
+	    {"scalar-not-group", "limits = 5;\n", 1, "group"},
+	    {"zero-limit", "limits = {\n  max_fields = 0;\n};\n", 2, "range"},
+	    {"negative-limit", "limits = {\n  max_depth = -3;\n};\n", 2,
+	     "range"},
+	    {"syntax", "limits = {\n  max_fields = ;\n};\n", 2, ""},
 	};
 
 	(void)state;
@@ -172,8 +170,9 @@ static void test_rejected(void **state)
 		(void)snprintf(prefix, sizeof(prefix), "%s:%d:", conf_path,
 			       rows[i].line);
 		if (strncmp(err.msg, prefix, strlen(prefix)) != 0) {
-			print_error("[%s] msg: got \"%s\", want prefix \"%s\"\n",
-				    rows[i].name, err.msg, prefix);
+			print_error(
+			    "[%s] msg: got \"%s\", want prefix \"%s\"\n",
+			    rows[i].name, err.msg, prefix);
 			fail();
 		}
 		CHECK_CONTAINS(rows[i].name, "msg", err.msg, rows[i].says);
@@ -202,8 +201,7 @@ static int group_setup(void **state)
 	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/rb-test-config-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
-	(void)snprintf(conf_path, sizeof(conf_path), "%s/rebound.conf",
-		       tmpdir);
+	(void)snprintf(conf_path, sizeof(conf_path), "%s/rebound.conf", tmpdir);
 	return 0;
 }
 
@@ -217,10 +215,10 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_valid_file),
-		cmocka_unit_test(test_rejected),
-		cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_valid_file),
+	    cmocka_unit_test(test_rejected),
+	    cmocka_unit_test(test_missing_file),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -26,89 +26,82 @@
 struct fields_case {
 	const char *name;
 	const char *in;
-	size_t len;	/* 0 = strlen(in) */
+	size_t len; /* 0 = strlen(in) */
 	int one_block;
-	size_t max_fields;	/* 0 = default */
-	size_t max_blocks;	/* 0 = default */
+	size_t max_fields;      /* 0 = default */
+	size_t max_blocks;      /* 0 = default */
 	size_t max_header_line; /* 0 = default */
-	const char *want;	/* rendered blocks */
+	const char *want;       /* rendered blocks */
 	unsigned want_flags;
-	size_t want_consumed;	/* NO_CONSUMED = the whole input */
+	size_t want_consumed; /* NO_CONSUMED = the whole input */
 };
 
 static const struct fields_case cases[] = {
-	{"lf", "A: 1\nB: 2\n", 0, 0, 0, 0, 0, "{A=1|B=2}", 0, NO_CONSUMED},
-	{"crlf", "A: 1\r\nB: 2\r\n", 0, 0, 0, 0, 0, "{A=1|B=2}", 0,
-	 NO_CONSUMED},
-	{"bare-cr", "A: 1\rB: 2\r", 0, 0, 0, 0, 0, "{A=1|B=2}", 0,
-	 NO_CONSUMED},
-	{"mixed-ends", "A: 1\r\nB: 2\rC: 3\n", 0, 0, 0, 0, 0,
-	 "{A=1|B=2|C=3}", 0, NO_CONSUMED},
-	{"no-final-eol", "A: 1\nB: 2", 0, 0, 0, 0, 0, "{A=1|B=2}", 0,
-	 NO_CONSUMED},
-	{"value-trimmed", "A:   spaced out  \t\n", 0, 0, 0, 0, 0,
-	 "{A=spaced out}", 0, NO_CONSUMED},
-	{"empty-value", "A:\nB: 2\n", 0, 0, 0, 0, 0, "{A=|B=2}", 0,
-	 NO_CONSUMED},
-	{"value-with-colons", "Arrival-Date: Mon, 1 Jan 2024 10:00:00\n", 0,
-	 0, 0, 0, 0, "{Arrival-Date=Mon, 1 Jan 2024 10:00:00}", 0,
-	 NO_CONSUMED},
-	{"blocks-lf",
-	 "Reporting-MTA: dns; a.example\n\nFinal-Recipient: rfc822; x@y.example\n"
-	 "Action: failed\n\n\nFinal-Recipient: rfc822; z@y.example\n",
-	 0, 0, 0, 0, 0,
-	 "{Reporting-MTA=dns; a.example}"
-	 "{Final-Recipient=rfc822; x@y.example|Action=failed}"
-	 "{Final-Recipient=rfc822; z@y.example}",
-	 0, NO_CONSUMED},
-	{"blocks-crlf", "A: 1\r\n\r\nB: 2\r\n\r\nC: 3\r\n", 0, 0, 0, 0, 0,
-	 "{A=1}{B=2}{C=3}", 0, NO_CONSUMED},
-	{"blocks-cr", "A: 1\r\rB: 2\r", 0, 0, 0, 0, 0, "{A=1}{B=2}", 0,
-	 NO_CONSUMED},
-	{"blank-line-with-spaces", "A: 1\n \t \nB: 2\n", 0, 0, 0, 0, 0,
-	 "{A=1}{B=2}", 0, NO_CONSUMED},
-	{"leading-blank-lines", "\n\r\n\nA: 1\n", 0, 0, 0, 0, 0, "{A=1}", 0,
-	 NO_CONSUMED},
-	{"repeated-in-order",
-	 "Feedback-Type: abuse\nOriginal-Rcpt-To: a@x.example\n"
-	 "Original-Rcpt-To: b@x.example\nOriginal-Rcpt-To: c@x.example\n",
-	 0, 0, 0, 0, 0,
-	 "{Feedback-Type=abuse|Original-Rcpt-To=a@x.example"
-	 "|Original-Rcpt-To=b@x.example|Original-Rcpt-To=c@x.example}",
-	 0, NO_CONSUMED},
-	{"no-colon", "A: 1\nthis line has no colon\nB: 2\n", 0, 0, 0, 0, 0,
-	 "{A=1|B=2}", RB_PF_INVALID_SYNTAX, NO_CONSUMED},
-	{"space-in-name", "Bad Name: x\nB: 2\n", 0, 0, 0, 0, 0, "{B=2}",
-	 RB_PF_INVALID_SYNTAX, NO_CONSUMED},
-	{"leading-colon", ": x\nB: 2\n", 0, 0, 0, 0, 0, "{B=2}",
-	 RB_PF_INVALID_SYNTAX, NO_CONSUMED},
-	{"orphan-continuation", "  folded\nA: 1\n", 0, 0, 0, 0, 0, "{A=1}",
-	 RB_PF_INVALID_SYNTAX, NO_CONSUMED},
-	{"empty", "", 0, 0, 0, 0, 0, "", 0, NO_CONSUMED},
-	{"only-blank-lines", "\n\r\n  \n\r", 0, 0, 0, 0, 0, "", 0,
-	 NO_CONSUMED},
-	{"only-junk", "junk\nmore junk\n", 0, 0, 0, 0, 0, "",
-	 RB_PF_INVALID_SYNTAX, NO_CONSUMED},
-	{"len-bounds-input", "A: 1\nB: 2\n", 5, 0, 0, 0, 0, "{A=1}", 0,
-	 NO_CONSUMED},
-	{"max-fields", "A: 1\nB: 2\nC: 3\nD: 4\n", 0, 0, 2, 0, 0,
-	 "{A=1|B=2}", RB_PF_LIMIT_HIT, NO_CONSUMED},
-	{"max-fields-per-block", "A: 1\nB: 2\nC: 3\n\nD: 4\n", 0, 0, 2, 0, 0,
-	 "{A=1|B=2}{D=4}", RB_PF_LIMIT_HIT, NO_CONSUMED},
-	{"max-blocks", "A: 1\n\nB: 2\n\nC: 3\n\nD: 4\n", 0, 0, 0, 2, 0,
-	 "{A=1}{B=2}", RB_PF_LIMIT_HIT, NO_CONSUMED},
-	{"max-header-line", "A: 0123456789abcdef\nB: 2\n", 0, 0, 0, 0, 8,
-	 "{A=0123456|B=2}", RB_PF_TRUNCATED, NO_CONSUMED},
-	{"max-header-line-folded", "A: 0123\n 456789\n abcdef\nB: 2\n", 0, 0,
-	 0, 0, 5, "{A=0123|B=2}", RB_PF_TRUNCATED, NO_CONSUMED},
-	{"one-block-stops", "A: 1\nB: 2\n\nbody: not a header\nC: 3\n", 0, 1,
-	 0, 0, 0, "{A=1|B=2}", 0, 11},
-	{"one-block-crlf", "A: 1\r\n\r\nC: 3\r\n", 0, 1, 0, 0, 0, "{A=1}", 0,
-	 8},
-	{"one-block-leading-blank", "\nA: 1\n\nC: 3\n", 0, 1, 0, 0, 0,
-	 "{A=1}", 0, 7},
-	{"one-block-no-blank", "A: 1\nB: 2", 0, 1, 0, 0, 0, "{A=1|B=2}", 0,
-	 NO_CONSUMED},
+    {"lf", "A: 1\nB: 2\n", 0, 0, 0, 0, 0, "{A=1|B=2}", 0, NO_CONSUMED},
+    {"crlf", "A: 1\r\nB: 2\r\n", 0, 0, 0, 0, 0, "{A=1|B=2}", 0, NO_CONSUMED},
+    {"bare-cr", "A: 1\rB: 2\r", 0, 0, 0, 0, 0, "{A=1|B=2}", 0, NO_CONSUMED},
+    {"mixed-ends", "A: 1\r\nB: 2\rC: 3\n", 0, 0, 0, 0, 0, "{A=1|B=2|C=3}", 0,
+     NO_CONSUMED},
+    {"no-final-eol", "A: 1\nB: 2", 0, 0, 0, 0, 0, "{A=1|B=2}", 0, NO_CONSUMED},
+    {"value-trimmed", "A:   spaced out  \t\n", 0, 0, 0, 0, 0, "{A=spaced out}",
+     0, NO_CONSUMED},
+    {"empty-value", "A:\nB: 2\n", 0, 0, 0, 0, 0, "{A=|B=2}", 0, NO_CONSUMED},
+    {"value-with-colons", "Arrival-Date: Mon, 1 Jan 2024 10:00:00\n", 0, 0, 0,
+     0, 0, "{Arrival-Date=Mon, 1 Jan 2024 10:00:00}", 0, NO_CONSUMED},
+    {"blocks-lf",
+     "Reporting-MTA: dns; a.example\n\nFinal-Recipient: rfc822; x@y.example\n"
+     "Action: failed\n\n\nFinal-Recipient: rfc822; z@y.example\n",
+     0, 0, 0, 0, 0,
+     "{Reporting-MTA=dns; a.example}"
+     "{Final-Recipient=rfc822; x@y.example|Action=failed}"
+     "{Final-Recipient=rfc822; z@y.example}",
+     0, NO_CONSUMED},
+    {"blocks-crlf", "A: 1\r\n\r\nB: 2\r\n\r\nC: 3\r\n", 0, 0, 0, 0, 0,
+     "{A=1}{B=2}{C=3}", 0, NO_CONSUMED},
+    {"blocks-cr", "A: 1\r\rB: 2\r", 0, 0, 0, 0, 0, "{A=1}{B=2}", 0,
+     NO_CONSUMED},
+    {"blank-line-with-spaces", "A: 1\n \t \nB: 2\n", 0, 0, 0, 0, 0,
+     "{A=1}{B=2}", 0, NO_CONSUMED},
+    {"leading-blank-lines", "\n\r\n\nA: 1\n", 0, 0, 0, 0, 0, "{A=1}", 0,
+     NO_CONSUMED},
+    {"repeated-in-order",
+     "Feedback-Type: abuse\nOriginal-Rcpt-To: a@x.example\n"
+     "Original-Rcpt-To: b@x.example\nOriginal-Rcpt-To: c@x.example\n",
+     0, 0, 0, 0, 0,
+     "{Feedback-Type=abuse|Original-Rcpt-To=a@x.example"
+     "|Original-Rcpt-To=b@x.example|Original-Rcpt-To=c@x.example}",
+     0, NO_CONSUMED},
+    {"no-colon", "A: 1\nthis line has no colon\nB: 2\n", 0, 0, 0, 0, 0,
+     "{A=1|B=2}", RB_PF_INVALID_SYNTAX, NO_CONSUMED},
+    {"space-in-name", "Bad Name: x\nB: 2\n", 0, 0, 0, 0, 0, "{B=2}",
+     RB_PF_INVALID_SYNTAX, NO_CONSUMED},
+    {"leading-colon", ": x\nB: 2\n", 0, 0, 0, 0, 0, "{B=2}",
+     RB_PF_INVALID_SYNTAX, NO_CONSUMED},
+    {"orphan-continuation", "  folded\nA: 1\n", 0, 0, 0, 0, 0, "{A=1}",
+     RB_PF_INVALID_SYNTAX, NO_CONSUMED},
+    {"empty", "", 0, 0, 0, 0, 0, "", 0, NO_CONSUMED},
+    {"only-blank-lines", "\n\r\n  \n\r", 0, 0, 0, 0, 0, "", 0, NO_CONSUMED},
+    {"only-junk", "junk\nmore junk\n", 0, 0, 0, 0, 0, "", RB_PF_INVALID_SYNTAX,
+     NO_CONSUMED},
+    {"len-bounds-input", "A: 1\nB: 2\n", 5, 0, 0, 0, 0, "{A=1}", 0,
+     NO_CONSUMED},
+    {"max-fields", "A: 1\nB: 2\nC: 3\nD: 4\n", 0, 0, 2, 0, 0, "{A=1|B=2}",
+     RB_PF_LIMIT_HIT, NO_CONSUMED},
+    {"max-fields-per-block", "A: 1\nB: 2\nC: 3\n\nD: 4\n", 0, 0, 2, 0, 0,
+     "{A=1|B=2}{D=4}", RB_PF_LIMIT_HIT, NO_CONSUMED},
+    {"max-blocks", "A: 1\n\nB: 2\n\nC: 3\n\nD: 4\n", 0, 0, 0, 2, 0,
+     "{A=1}{B=2}", RB_PF_LIMIT_HIT, NO_CONSUMED},
+    {"max-header-line", "A: 0123456789abcdef\nB: 2\n", 0, 0, 0, 0, 8,
+     "{A=0123456|B=2}", RB_PF_TRUNCATED, NO_CONSUMED},
+    {"max-header-line-folded", "A: 0123\n 456789\n abcdef\nB: 2\n", 0, 0, 0, 0,
+     5, "{A=0123|B=2}", RB_PF_TRUNCATED, NO_CONSUMED},
+    {"one-block-stops", "A: 1\nB: 2\n\nbody: not a header\nC: 3\n", 0, 1, 0, 0,
+     0, "{A=1|B=2}", 0, 11},
+    {"one-block-crlf", "A: 1\r\n\r\nC: 3\r\n", 0, 1, 0, 0, 0, "{A=1}", 0, 8},
+    {"one-block-leading-blank", "\nA: 1\n\nC: 3\n", 0, 1, 0, 0, 0, "{A=1}", 0,
+     7},
+    {"one-block-no-blank", "A: 1\nB: 2", 0, 1, 0, 0, 0, "{A=1|B=2}", 0,
+     NO_CONSUMED},
 };
 
 static void render(const struct rb_fields *f, struct rb_buf *out)
@@ -180,16 +173,15 @@ static void test_unfold(void **state)
 		const char *field;
 		const char *want; /* squeezed */
 	} rows[] = {
-		{"lf", "Subject: one\n two\n\tthree\nX: y\n", "Subject",
-		 "one two three"},
-		{"crlf", "Subject: one\r\n two\r\nX: y\r\n", "Subject",
-		 "one two"},
-		{"cr", "Subject: one\r two\rX: y\r", "Subject", "one two"},
-		{"diagnostic",
-		 "Diagnostic-Code: smtp; 550 5.1.1 <a@b.example>:\n"
-		 "    Recipient address rejected\n",
-		 "diagnostic-code",
-		 "smtp; 550 5.1.1 <a@b.example>: Recipient address rejected"},
+	    {"lf", "Subject: one\n two\n\tthree\nX: y\n", "Subject",
+	     "one two three"},
+	    {"crlf", "Subject: one\r\n two\r\nX: y\r\n", "Subject", "one two"},
+	    {"cr", "Subject: one\r two\rX: y\r", "Subject", "one two"},
+	    {"diagnostic",
+	     "Diagnostic-Code: smtp; 550 5.1.1 <a@b.example>:\n"
+	     "    Recipient address rejected\n",
+	     "diagnostic-code",
+	     "smtp; 550 5.1.1 <a@b.example>: Recipient address rejected"},
 	};
 
 	(void)state;
@@ -224,13 +216,13 @@ static void test_fblock_get(void **state)
 		const char *name;
 		const char *want;
 	} rows[] = {
-		{"Final-Recipient", "rfc822; a@x.example"},
-		{"final-recipient", "rfc822; a@x.example"},
-		{"FINAL-RECIPIENT", "rfc822; a@x.example"},
-		{"action", "failed"}, /* the first of a repeated field */
-		{"Status", NULL},
-		{"Final", NULL},
-		{"", NULL},
+	    {"Final-Recipient", "rfc822; a@x.example"},
+	    {"final-recipient", "rfc822; a@x.example"},
+	    {"FINAL-RECIPIENT", "rfc822; a@x.example"},
+	    {"action", "failed"}, /* the first of a repeated field */
+	    {"Status", NULL},
+	    {"Final", NULL},
+	    {"", NULL},
 	};
 	struct rb_arena *a = rb_arena_new();
 	struct rb_limits lim;
@@ -307,10 +299,10 @@ static void test_limits_stress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_unfold),
-		cmocka_unit_test(test_fblock_get),
-		cmocka_unit_test(test_limits_stress),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_unfold),
+	    cmocka_unit_test(test_fblock_get),
+	    cmocka_unit_test(test_limits_stress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

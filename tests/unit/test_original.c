@@ -43,7 +43,7 @@ static struct rb_report *parse_str(const char *msg)
 
 #define HAVE_TRACKING 0x01u
 #define HAVE_VERP     0x02u
-#define HAVE_RP	      0x04u
+#define HAVE_RP       0x04u
 #define HAVE_SENDER   0x08u
 
 static char *build_bounce(unsigned have)
@@ -102,16 +102,16 @@ static void test_sender_order(void **state)
 		const char *sender;
 		const char *source;
 	} rows[] = {
-		{"all", HAVE_TRACKING | HAVE_VERP | HAVE_RP | HAVE_SENDER,
-		 "customer-42", "header:X-AuthUser"},
-		{"tracking-only", HAVE_TRACKING, "customer-42",
-		 "header:X-AuthUser"},
-		{"verp", HAVE_VERP | HAVE_RP | HAVE_SENDER, "alice@example.com",
-		 "verp"},
-		{"return-path", HAVE_RP | HAVE_SENDER, "rp@example.org",
-		 "return-path"},
-		{"sender", HAVE_SENDER, "sender@example.org", "sender"},
-		{"from", 0, "from@example.org", "from"},
+	    {"all", HAVE_TRACKING | HAVE_VERP | HAVE_RP | HAVE_SENDER,
+	     "customer-42", "header:X-AuthUser"},
+	    {"tracking-only", HAVE_TRACKING, "customer-42",
+	     "header:X-AuthUser"},
+	    {"verp", HAVE_VERP | HAVE_RP | HAVE_SENDER, "alice@example.com",
+	     "verp"},
+	    {"return-path", HAVE_RP | HAVE_SENDER, "rp@example.org",
+	     "return-path"},
+	    {"sender", HAVE_SENDER, "sender@example.org", "sender"},
+	    {"from", 0, "from@example.org", "from"},
 	};
 
 	(void)state;
@@ -157,107 +157,103 @@ static void test_verp_off(void **state)
 
 /* ---- the forms the original comes back in ----------------------------- */
 
-#define DSN_HEAD                                                            \
-	"From: MAILER-DAEMON@mx.example\n"                                  \
-	"To: postmaster@relay.test\n"                                       \
-	"Subject: Undelivered Mail Returned to Sender\n"                    \
-	"MIME-Version: 1.0\n"                                               \
-	"Content-Type: multipart/report; report-type=delivery-status;\n"    \
-	" boundary=\"BND\"\n"                                               \
-	"\n"                                                                \
-	"--BND\n"                                                           \
-	"Content-Type: text/plain\n"                                        \
-	"\n"                                                                \
-	"Delivery failed.\n"                                                \
-	"--BND\n"                                                           \
-	"Content-Type: message/delivery-status\n"                           \
-	"\n"                                                                \
-	"Reporting-MTA: dns; mx.example\n"                                  \
-	"\n"                                                                \
-	"Final-Recipient: rfc822; bob@dest.example\n"                       \
-	"Action: failed\n"                                                  \
-	"Status: 5.1.1\n"                                                   \
+#define DSN_HEAD                                                               \
+	"From: MAILER-DAEMON@mx.example\n"                                     \
+	"To: postmaster@relay.test\n"                                          \
+	"Subject: Undelivered Mail Returned to Sender\n"                       \
+	"MIME-Version: 1.0\n"                                                  \
+	"Content-Type: multipart/report; report-type=delivery-status;\n"       \
+	" boundary=\"BND\"\n"                                                  \
+	"\n"                                                                   \
+	"--BND\n"                                                              \
+	"Content-Type: text/plain\n"                                           \
+	"\n"                                                                   \
+	"Delivery failed.\n"                                                   \
+	"--BND\n"                                                              \
+	"Content-Type: message/delivery-status\n"                              \
+	"\n"                                                                   \
+	"Reporting-MTA: dns; mx.example\n"                                     \
+	"\n"                                                                   \
+	"Final-Recipient: rfc822; bob@dest.example\n"                          \
+	"Action: failed\n"                                                     \
+	"Status: 5.1.1\n"                                                      \
 	"\n"
 
-#define ORIG_HEADERS                                                        \
-	"Return-Path: <rp@example.org>\n"                                   \
-	"From: Alice <from@example.org>\n"                                  \
-	"To: bob@dest.example\n"                                            \
-	"Subject: =?UTF-8?B?w5xiZXIgdW5z?=\n"                               \
+#define ORIG_HEADERS                                                           \
+	"Return-Path: <rp@example.org>\n"                                      \
+	"From: Alice <from@example.org>\n"                                     \
+	"To: bob@dest.example\n"                                               \
+	"Subject: =?UTF-8?B?w5xiZXIgdW5z?=\n"                                  \
 	"Message-ID: <m1@example.org>\n"
 
-static const char msg_rfc822[] = DSN_HEAD
-	"--BND\n"
-	"Content-Type: message/rfc822\n"
-	"\n" ORIG_HEADERS
-	"\n"
-	"body\n"
-	"--BND--\n";
+static const char msg_rfc822[] = DSN_HEAD "--BND\n"
+					  "Content-Type: message/rfc822\n"
+					  "\n" ORIG_HEADERS "\n"
+					  "body\n"
+					  "--BND--\n";
 
-static const char msg_headers[] = DSN_HEAD
-	"--BND\n"
-	"Content-Type: text/rfc822-headers\n"
-	"\n" ORIG_HEADERS
-	"\n"
-	"--BND--\n";
+static const char msg_headers[] = DSN_HEAD "--BND\n"
+					   "Content-Type: text/rfc822-headers\n"
+					   "\n" ORIG_HEADERS "\n"
+					   "--BND--\n";
 
 /* ORIG_HEADERS with Message-ID <b64@example.org> and a body, base64 */
-static const char msg_base64[] = DSN_HEAD
-	"--BND\n"
-	"Content-Type: message/rfc822\n"
-	"Content-Transfer-Encoding: base64\n"
-	"\n"
-	"UmV0dXJuLVBhdGg6IDxycEBleGFtcGxlLm9yZz4KRnJvbTogQWxpY2UgPGZy\n"
-	"b21AZXhhbXBsZS5vcmc+ClRvOiBib2JAZGVzdC5leGFtcGxlClN1YmplY3Q6\n"
-	"ID0/VVRGLTg/Qj93NXhpWlhJZ2RXNXo/PQpNZXNzYWdlLUlEOiA8YjY0QGV4\n"
-	"YW1wbGUub3JnPgoKYm9keQo=\n"
-	"--BND--\n";
+static const char msg_base64[] =
+    DSN_HEAD "--BND\n"
+	     "Content-Type: message/rfc822\n"
+	     "Content-Transfer-Encoding: base64\n"
+	     "\n"
+	     "UmV0dXJuLVBhdGg6IDxycEBleGFtcGxlLm9yZz4KRnJvbTogQWxpY2UgPGZy\n"
+	     "b21AZXhhbXBsZS5vcmc+ClRvOiBib2JAZGVzdC5leGFtcGxlClN1YmplY3Q6\n"
+	     "ID0/VVRGLTg/Qj93NXhpWlhJZ2RXNXo/PQpNZXNzYWdlLUlEOiA8YjY0QGV4\n"
+	     "YW1wbGUub3JnPgoKYm9keQo=\n"
+	     "--BND--\n";
 
 static const char msg_inline[] =
-	"From: MAILER-DAEMON@mx.example\n"
-	"To: postmaster@relay.test\n"
-	"Subject: failure notice\n"
-	"\n"
-	"Hi. This is the qmail-send program at mx.example.\n"
-	"I'm afraid I wasn't able to deliver your message.\n"
-	"\n"
-	"<bob@dest.example>:\n"
-	"Sorry, no mailbox here by that name. (#5.1.1)\n"
-	"\n"
-	"--- Below this line is a copy of the message.\n"
-	"\n"
-	"Return-Path: <rp@example.org>\n"
-	"Received: from client.example.org (client.example.org "
-	"[203.0.113.9])\n"
-	"\tby relay.test; Mon, 1 Jan 2024 10:00:00 +0000\n"
-	"Message-ID: <inline1@example.org>\n"
-	"From: from@example.org\n"
-	"To: bob@dest.example\n"
-	"Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=\n"
-	"\n"
-	"body\n";
+    "From: MAILER-DAEMON@mx.example\n"
+    "To: postmaster@relay.test\n"
+    "Subject: failure notice\n"
+    "\n"
+    "Hi. This is the qmail-send program at mx.example.\n"
+    "I'm afraid I wasn't able to deliver your message.\n"
+    "\n"
+    "<bob@dest.example>:\n"
+    "Sorry, no mailbox here by that name. (#5.1.1)\n"
+    "\n"
+    "--- Below this line is a copy of the message.\n"
+    "\n"
+    "Return-Path: <rp@example.org>\n"
+    "Received: from client.example.org (client.example.org "
+    "[203.0.113.9])\n"
+    "\tby relay.test; Mon, 1 Jan 2024 10:00:00 +0000\n"
+    "Message-ID: <inline1@example.org>\n"
+    "From: from@example.org\n"
+    "To: bob@dest.example\n"
+    "Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=\n"
+    "\n"
+    "body\n";
 
 /* CRLF everywhere, headers of the original in a message/rfc822 */
 static const char msg_crlf[] =
-	"From: MAILER-DAEMON@mx.example\r\n"
-	"Subject: Returned mail\r\n"
-	"MIME-Version: 1.0\r\n"
-	"Content-Type: multipart/report; boundary=\"X\"\r\n"
-	"\r\n"
-	"--X\r\n"
-	"Content-Type: text/plain\r\n"
-	"\r\n"
-	"failed\r\n"
-	"--X\r\n"
-	"Content-Type: message/rfc822\r\n"
-	"\r\n"
-	"Message-ID: <crlf@example.org>\r\n"
-	"Subject: plain\r\n"
-	" folded subject\r\n"
-	"From: from@example.org\r\n"
-	"\r\n"
-	"body\r\n"
-	"--X--\r\n";
+    "From: MAILER-DAEMON@mx.example\r\n"
+    "Subject: Returned mail\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; boundary=\"X\"\r\n"
+    "\r\n"
+    "--X\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "failed\r\n"
+    "--X\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "\r\n"
+    "Message-ID: <crlf@example.org>\r\n"
+    "Subject: plain\r\n"
+    " folded subject\r\n"
+    "From: from@example.org\r\n"
+    "\r\n"
+    "body\r\n"
+    "--X--\r\n";
 
 static void test_original_forms(void **state)
 {
@@ -270,19 +266,26 @@ static void test_original_forms(void **state)
 		const char *sender;
 		const char *source;
 	} rows[] = {
-		{"message/rfc822", msg_rfc822, "message/rfc822",
-		 "m1@example.org", "\xc3\x9c" "ber uns", "rp@example.org",
-		 "return-path"},
-		{"text/rfc822-headers", msg_headers, "text/rfc822-headers",
-		 "m1@example.org", "\xc3\x9c" "ber uns", "rp@example.org",
-		 "return-path"},
-		{"base64-message/rfc822", msg_base64, "message/rfc822",
-		 "b64@example.org", "\xc3\x9c" "ber uns", "rp@example.org",
-		 "return-path"},
-		{"inline-text", msg_inline, "inline", "inline1@example.org",
-		 "Gr\xc3\xbc\xc3\x9f" "e", "rp@example.org", "return-path"},
-		{"crlf", msg_crlf, "message/rfc822", "crlf@example.org",
-		 "plain folded subject", "from@example.org", "from"},
+	    {"message/rfc822", msg_rfc822, "message/rfc822", "m1@example.org",
+	     "\xc3\x9c"
+	     "ber uns",
+	     "rp@example.org", "return-path"},
+	    {"text/rfc822-headers", msg_headers, "text/rfc822-headers",
+	     "m1@example.org",
+	     "\xc3\x9c"
+	     "ber uns",
+	     "rp@example.org", "return-path"},
+	    {"base64-message/rfc822", msg_base64, "message/rfc822",
+	     "b64@example.org",
+	     "\xc3\x9c"
+	     "ber uns",
+	     "rp@example.org", "return-path"},
+	    {"inline-text", msg_inline, "inline", "inline1@example.org",
+	     "Gr\xc3\xbc\xc3\x9f"
+	     "e",
+	     "rp@example.org", "return-path"},
+	    {"crlf", msg_crlf, "message/rfc822", "crlf@example.org",
+	     "plain folded subject", "from@example.org", "from"},
 	};
 
 	(void)state;
@@ -350,11 +353,11 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sender_order),
-		cmocka_unit_test(test_verp_off),
-		cmocka_unit_test(test_original_forms),
-		cmocka_unit_test(test_inline_extras),
-		cmocka_unit_test(test_no_original),
+	    cmocka_unit_test(test_sender_order),
+	    cmocka_unit_test(test_verp_off),
+	    cmocka_unit_test(test_original_forms),
+	    cmocka_unit_test(test_inline_extras),
+	    cmocka_unit_test(test_no_original),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -39,50 +39,49 @@ static void path_of(char *out, size_t size, const char *name)
 	assert_true(n > 0 && (size_t)n < size);
 }
 
-static const char valid_rules[] =
-	"# a comment\n"
-	"rule t-user\n"
-	"\tclass override\n"
-	"\ton diagnostic, subject\n"
-	"\treason userunknown\n"
-	"\tstatus 5.1.1\n"
-	"\thard yes\n"
-	"\tfault recipient\n"
-	"\tmatch no such (user|mailbox)\n"
-	"\tmatch user unknown\n"
-	"\n"
-	"rule t-full\n"
-	"\treason mailboxfull\n"
-	"\tmatch mailbox (is )?full\n"
-	"\n"
-	"rule t-full-later\n"
-	"\treason exceedlimit\n"
-	"\tmatch full\n"
-	"\n"
-	"rule t-fallback\n"
-	"\tclass fallback\n"
-	"\treason blocked\n"
-	"\tmatch blocked\n"
-	"\n"
-	"rule t-if-status\n"
-	"\tif-status 4.\n"
-	"\treason toomanyconn\n"
-	"\tmatch too many\n"
-	"\n"
-	"rule t-if-from\n"
-	"\tif-from @special\\.example$\n"
-	"\treason spamdetected\n"
-	"\tmatch rejected\n"
-	"\n"
-	"rule t-bl\n"
-	"\tblocklist spamhaus-zen\n"
-	"\tmatch zen\\.spamhaus\\.org\n"
-	"\n"
-	"rule t-body\n"
-	"\tclass fallback\n"
-	"\ton body\n"
-	"\treason vacation\n"
-	"\tmatch i am away\n";
+static const char valid_rules[] = "# a comment\n"
+				  "rule t-user\n"
+				  "\tclass override\n"
+				  "\ton diagnostic, subject\n"
+				  "\treason userunknown\n"
+				  "\tstatus 5.1.1\n"
+				  "\thard yes\n"
+				  "\tfault recipient\n"
+				  "\tmatch no such (user|mailbox)\n"
+				  "\tmatch user unknown\n"
+				  "\n"
+				  "rule t-full\n"
+				  "\treason mailboxfull\n"
+				  "\tmatch mailbox (is )?full\n"
+				  "\n"
+				  "rule t-full-later\n"
+				  "\treason exceedlimit\n"
+				  "\tmatch full\n"
+				  "\n"
+				  "rule t-fallback\n"
+				  "\tclass fallback\n"
+				  "\treason blocked\n"
+				  "\tmatch blocked\n"
+				  "\n"
+				  "rule t-if-status\n"
+				  "\tif-status 4.\n"
+				  "\treason toomanyconn\n"
+				  "\tmatch too many\n"
+				  "\n"
+				  "rule t-if-from\n"
+				  "\tif-from @special\\.example$\n"
+				  "\treason spamdetected\n"
+				  "\tmatch rejected\n"
+				  "\n"
+				  "rule t-bl\n"
+				  "\tblocklist spamhaus-zen\n"
+				  "\tmatch zen\\.spamhaus\\.org\n"
+				  "\n"
+				  "rule t-body\n"
+				  "\tclass fallback\n"
+				  "\ton body\n"
+				  "\treason vacation\n"
+				  "\tmatch i am away\n";
 
 static struct rb_ruleset *load_valid(void)
 {
@@ -155,37 +154,40 @@ static void test_load_errors(void **state)
 		enum rb_errcode code;
 		const char *says;
 	} rows[] = {
-		{"unknown-directive", "rule a\n\tfrobnicate x\n", 2, RB_E_SYNTAX,
-		 "unknown directive"},
-		{"unknown-reason", "rule a\n\treason nosuch\n\tmatch x\n", 2,
-		 RB_E_SYNTAX, "unknown reason"},
-		{"bad-regex", "rule a\n\treason blocked\n\tmatch ok\n"
-			      "\tmatch (unclosed\n",
-		 4, RB_E_SYNTAX, "offset"},
-		{"bad-if-from", "rule a\n\treason blocked\n\tif-from [x\n"
-				"\tmatch ok\n",
-		 3, RB_E_SYNTAX, "offset"},
-		{"outside-rule", "# top\nreason blocked\n", 2, RB_E_SYNTAX,
-		 "outside a rule"},
-		{"no-match", "\nrule a\n\treason blocked\n", 2, RB_E_SYNTAX,
-		 "no match"},
-		{"no-match-before-next", "rule a\n\treason blocked\n"
-					 "rule b\n\treason blocked\n\tmatch x\n",
-		 1, RB_E_SYNTAX, "no match"},
-		{"decides-nothing", "rule ok\n\treason blocked\n\tmatch x\n\n"
-				    "rule a\n\tmatch x\n",
-		 5, RB_E_SYNTAX, "decides nothing"},
-		{"bad-status", "rule a\n\tstatus 6.1.1\n", 2, RB_E_SYNTAX,
-		 "status"},
-		{"bad-class", "rule a\n\tclass sometimes\n", 2, RB_E_SYNTAX,
-		 "class"},
-		{"bad-hard", "rule a\n\thard maybe\n", 2, RB_E_SYNTAX, "hard"},
-		{"bad-fault", "rule a\n\tfault nobody\n", 2, RB_E_SYNTAX,
-		 "fault"},
-		{"bad-on", "rule a\n\ton headers\n", 2, RB_E_SYNTAX, "on"},
-		{"bad-id", "rule Bad/Id\n", 1, RB_E_SYNTAX, "rule id"},
-		{"empty-id", "rule\n", 1, RB_E_SYNTAX, "rule id"},
-		{"no-value", "rule a\n\treason\n", 2, RB_E_SYNTAX, "value"},
+	    {"unknown-directive", "rule a\n\tfrobnicate x\n", 2, RB_E_SYNTAX,
+	     "unknown directive"},
+	    {"unknown-reason", "rule a\n\treason nosuch\n\tmatch x\n", 2,
+	     RB_E_SYNTAX, "unknown reason"},
+	    {"bad-regex",
+	     "rule a\n\treason blocked\n\tmatch ok\n"
+	     "\tmatch (unclosed\n",
+	     4, RB_E_SYNTAX, "offset"},
+	    {"bad-if-from",
+	     "rule a\n\treason blocked\n\tif-from [x\n"
+	     "\tmatch ok\n",
+	     3, RB_E_SYNTAX, "offset"},
+	    {"outside-rule", "# top\nreason blocked\n", 2, RB_E_SYNTAX,
+	     "outside a rule"},
+	    {"no-match", "\nrule a\n\treason blocked\n", 2, RB_E_SYNTAX,
+	     "no match"},
+	    {"no-match-before-next",
+	     "rule a\n\treason blocked\n"
+	     "rule b\n\treason blocked\n\tmatch x\n",
+	     1, RB_E_SYNTAX, "no match"},
+	    {"decides-nothing",
+	     "rule ok\n\treason blocked\n\tmatch x\n\n"
+	     "rule a\n\tmatch x\n",
+	     5, RB_E_SYNTAX, "decides nothing"},
+	    {"bad-status", "rule a\n\tstatus 6.1.1\n", 2, RB_E_SYNTAX,
+	     "status"},
+	    {"bad-class", "rule a\n\tclass sometimes\n", 2, RB_E_SYNTAX,
+	     "class"},
+	    {"bad-hard", "rule a\n\thard maybe\n", 2, RB_E_SYNTAX, "hard"},
+	    {"bad-fault", "rule a\n\tfault nobody\n", 2, RB_E_SYNTAX, "fault"},
+	    {"bad-on", "rule a\n\ton headers\n", 2, RB_E_SYNTAX, "on"},
+	    {"bad-id", "rule Bad/Id\n", 1, RB_E_SYNTAX, "rule id"},
+	    {"empty-id", "rule\n", 1, RB_E_SYNTAX, "rule id"},
+	    {"no-value", "rule a\n\treason\n", 2, RB_E_SYNTAX, "value"},
 	};
 
 	(void)state;
@@ -203,8 +205,9 @@ static void test_load_errors(void **state)
 		(void)snprintf(prefix, sizeof(prefix), "%s:%u:", path,
 			       rows[i].line);
 		if (strncmp(err.msg, prefix, strlen(prefix)) != 0) {
-			print_error("[%s] msg: got \"%s\", want prefix \"%s\"\n",
-				    rows[i].name, err.msg, prefix);
+			print_error(
+			    "[%s] msg: got \"%s\", want prefix \"%s\"\n",
+			    rows[i].name, err.msg, prefix);
 			fail();
 		}
 		CHECK_CONTAINS(rows[i].name, "msg", err.msg, rows[i].says);
@@ -228,8 +231,8 @@ static void test_load_missing(void **state)
 	CHECK_CONTAINS("missing-file", "msg", err.msg, "does-not-exist");
 	path_of(path, sizeof(path), "no-such-dir");
 	rb_error_clear(&err);
-	CHECK_INT("missing-dir", "return",
-		  rb_ruleset_load_dir(set, path, &err), -1);
+	CHECK_INT("missing-dir", "return", rb_ruleset_load_dir(set, path, &err),
+		  -1);
 	CHECK_INT("missing-dir", "code", err.code, RB_E_IO);
 	CHECK_INT("missing", "rules", set->n, 0);
 	rb_ruleset_free(&set);
@@ -292,54 +295,51 @@ static void test_match(void **state)
 		const char *want;     /* rule id or NULL */
 		const char *evidence; /* when want != NULL */
 	} rows[] = {
-		{"override-diag", RB_RULE_OVERRIDE, true,
-		 "550 5.1.1 No such user here", NULL, NULL, NULL, NULL,
-		 "t-user", "No such user"},
-		{"override-second-match-line", RB_RULE_OVERRIDE, true,
-		 "said: user unknown", NULL, NULL, NULL, NULL, "t-user",
-		 "user unknown"},
-		{"override-on-subject", RB_RULE_OVERRIDE, true, NULL,
-		 "User Unknown", NULL, NULL, NULL, "t-user", "User Unknown"},
-		{"override-not-on-body", RB_RULE_OVERRIDE, true, NULL, NULL,
-		 "user unknown", NULL, NULL, NULL, NULL},
-		{"class-filter", RB_RULE_OVERRIDE, true, "mailbox is full",
-		 NULL, NULL, NULL, NULL, NULL, NULL},
-		{"file-order", RB_RULE_GENERIC, true, "mailbox is full", NULL,
-		 NULL, NULL, NULL, "t-full", "mailbox is full"},
-		{"file-order-later", RB_RULE_GENERIC, true, "disk full", NULL,
-		 NULL, NULL, NULL, "t-full-later", "full"},
-		{"fallback", RB_RULE_FALLBACK, true, "you are blocked", NULL,
-		 NULL, NULL, NULL, "t-fallback", "blocked"},
-		{"fallback-not-generic", RB_RULE_GENERIC, true,
-		 "you are blocked", NULL, NULL, NULL, NULL, NULL, NULL},
-		{"fallback-on-body", RB_RULE_FALLBACK, true, NULL, NULL,
-		 "Hello, I am away until Monday", NULL, NULL, "t-body",
-		 "I am away"},
-		{"if-status-yes", RB_RULE_GENERIC, true, "too many connections",
-		 NULL, NULL, NULL, "4.7.0", "t-if-status", "too many"},
-		{"if-status-no", RB_RULE_GENERIC, true, "too many connections",
-		 NULL, NULL, NULL, "5.7.0", NULL, NULL},
-		{"if-status-none", RB_RULE_GENERIC, true,
-		 "too many connections", NULL, NULL, NULL, NULL, NULL, NULL},
-		{"if-from-yes", RB_RULE_GENERIC, true, "message rejected", NULL,
-		 NULL, "mailer@special.example", NULL, "t-if-from",
-		 "rejected"},
-		{"if-from-no", RB_RULE_GENERIC, true, "message rejected", NULL,
-		 NULL, "mailer@other.example", NULL, NULL, NULL},
-		{"if-from-none", RB_RULE_GENERIC, true, "message rejected", NULL,
-		 NULL, NULL, NULL, NULL, NULL},
-		{"blocklist-not-a-reason", RB_RULE_GENERIC, true,
-		 "listed at zen.spamhaus.org", NULL, NULL, NULL, NULL, NULL,
-		 NULL},
-		{"blocklist", RB_RULE_GENERIC, false,
-		 "listed at zen.spamhaus.org", NULL, NULL, NULL, NULL, "t-bl",
-		 "zen.spamhaus.org"},
-		{"reason-rule-not-a-blocklist", RB_RULE_OVERRIDE, false,
-		 "no such user", NULL, NULL, NULL, NULL, NULL, NULL},
-		{"nothing", RB_RULE_GENERIC, true, "all good", "hello", "body",
-		 "a@b.example", "2.0.0", NULL, NULL},
-		{"empty-subject", RB_RULE_GENERIC, true, "", "", "", "", "",
-		 NULL, NULL},
+	    {"override-diag", RB_RULE_OVERRIDE, true,
+	     "550 5.1.1 No such user here", NULL, NULL, NULL, NULL, "t-user",
+	     "No such user"},
+	    {"override-second-match-line", RB_RULE_OVERRIDE, true,
+	     "said: user unknown", NULL, NULL, NULL, NULL, "t-user",
+	     "user unknown"},
+	    {"override-on-subject", RB_RULE_OVERRIDE, true, NULL,
+	     "User Unknown", NULL, NULL, NULL, "t-user", "User Unknown"},
+	    {"override-not-on-body", RB_RULE_OVERRIDE, true, NULL, NULL,
+	     "user unknown", NULL, NULL, NULL, NULL},
+	    {"class-filter", RB_RULE_OVERRIDE, true, "mailbox is full", NULL,
+	     NULL, NULL, NULL, NULL, NULL},
+	    {"file-order", RB_RULE_GENERIC, true, "mailbox is full", NULL, NULL,
+	     NULL, NULL, "t-full", "mailbox is full"},
+	    {"file-order-later", RB_RULE_GENERIC, true, "disk full", NULL, NULL,
+	     NULL, NULL, "t-full-later", "full"},
+	    {"fallback", RB_RULE_FALLBACK, true, "you are blocked", NULL, NULL,
+	     NULL, NULL, "t-fallback", "blocked"},
+	    {"fallback-not-generic", RB_RULE_GENERIC, true, "you are blocked",
+	     NULL, NULL, NULL, NULL, NULL, NULL},
+	    {"fallback-on-body", RB_RULE_FALLBACK, true, NULL, NULL,
+	     "Hello, I am away until Monday", NULL, NULL, "t-body",
+	     "I am away"},
+	    {"if-status-yes", RB_RULE_GENERIC, true, "too many connections",
+	     NULL, NULL, NULL, "4.7.0", "t-if-status", "too many"},
+	    {"if-status-no", RB_RULE_GENERIC, true, "too many connections",
+	     NULL, NULL, NULL, "5.7.0", NULL, NULL},
+	    {"if-status-none", RB_RULE_GENERIC, true, "too many connections",
+	     NULL, NULL, NULL, NULL, NULL, NULL},
+	    {"if-from-yes", RB_RULE_GENERIC, true, "message rejected", NULL,
+	     NULL, "mailer@special.example", NULL, "t-if-from", "rejected"},
+	    {"if-from-no", RB_RULE_GENERIC, true, "message rejected", NULL,
+	     NULL, "mailer@other.example", NULL, NULL, NULL},
+	    {"if-from-none", RB_RULE_GENERIC, true, "message rejected", NULL,
+	     NULL, NULL, NULL, NULL, NULL},
+	    {"blocklist-not-a-reason", RB_RULE_GENERIC, true,
+	     "listed at zen.spamhaus.org", NULL, NULL, NULL, NULL, NULL, NULL},
+	    {"blocklist", RB_RULE_GENERIC, false, "listed at zen.spamhaus.org",
+	     NULL, NULL, NULL, NULL, "t-bl", "zen.spamhaus.org"},
+	    {"reason-rule-not-a-blocklist", RB_RULE_OVERRIDE, false,
+	     "no such user", NULL, NULL, NULL, NULL, NULL, NULL},
+	    {"nothing", RB_RULE_GENERIC, true, "all good", "hello", "body",
+	     "a@b.example", "2.0.0", NULL, NULL},
+	    {"empty-subject", RB_RULE_GENERIC, true, "", "", "", "", "", NULL,
+	     NULL},
 	};
 	struct rb_ruleset *set = load_valid();
 	struct rb_rule_matcher *m = rb_rule_matcher_new();
@@ -398,9 +398,12 @@ static void test_reason_lookup(void **state)
 		const char *in;
 		const char *want;
 	} rows[] = {
-		{"userunknown", "userunknown"}, {"mailboxfull", "mailboxfull"},
-		{"undefined", "undefined"},	{"UserUnknown", NULL},
-		{"nosuch", NULL},		{"", NULL},
+	    {"userunknown", "userunknown"},
+	    {"mailboxfull", "mailboxfull"},
+	    {"undefined", "undefined"},
+	    {"UserUnknown", NULL},
+	    {"nosuch", NULL},
+	    {"", NULL},
 	};
 
 	(void)state;
@@ -419,8 +422,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	static const char *const files[] = {
-		"valid.rules",	    "bad.rules",	"dir/10-base.rules",
-		"dir/20-user.rules", "dir/README",
+	    "valid.rules",       "bad.rules",  "dir/10-base.rules",
+	    "dir/20-user.rules", "dir/README",
 	};
 	char path[128];
 
@@ -437,13 +440,13 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load_valid),
-		cmocka_unit_test(test_load_errors),
-		cmocka_unit_test(test_load_missing),
-		cmocka_unit_test(test_replace_by_id),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_evidence_capped),
-		cmocka_unit_test(test_reason_lookup),
+	    cmocka_unit_test(test_load_valid),
+	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_load_missing),
+	    cmocka_unit_test(test_replace_by_id),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_evidence_capped),
+	    cmocka_unit_test(test_reason_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tests/unit/test_classify.c - what a message means, through the whole
+ * pipeline (cli/pipeline.h) with the rules in REBOUND_RULES_DIR: DSN
+ * actions and status codes, complaints, autoreplies and non-reports.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/pipeline.h"
+#include "core/buf.h"
+#include "core/error.h"
+
+#include "check.h"
+
+static struct rb_pipeline pipe_;
+
+/* A multipart/report DSN whose per-recipient blocks are @blocks. */
+static char *dsn(const char *blocks)
+{
+	struct rb_buf b;
+
+	rb_buf_init(&b, 0);
+	rb_buf_adds(&b, "From: MAILER-DAEMON@mx.dest.example\n"
+			"To: sender@example.org\n"
+			"Subject: Undelivered Mail Returned to Sender\n"
+			"MIME-Version: 1.0\n"
+			"Content-Type: multipart/report; "
+			"report-type=delivery-status; boundary=\"BND\"\n"
+			"\n"
+			"--BND\n"
+			"Content-Type: text/plain\n"
+			"\n"
+			"This is the mail system at host mx.dest.example.\n"
+			"\n"
+			"--BND\n"
+			"Content-Type: message/delivery-status\n"
+			"\n"
+			"Reporting-MTA: dns; mx.dest.example\n"
+			"Arrival-Date: Mon, 1 Jan 2024 10:00:00 +0000\n"
+			"\n");
+	rb_buf_adds(&b, blocks);
+	rb_buf_adds(&b, "\n"
+			"--BND\n"
+			"Content-Type: text/rfc822-headers\n"
+			"\n"
+			"From: sender@example.org\n"
+			"To: bob@dest.example\n"
+			"Subject: hello\n"
+			"Message-ID: <orig1@example.org>\n"
+			"\n"
+			"--BND--\n");
+	return rb_buf_steal(&b);
+}
+
+static struct rb_report *run_str(const char *msg)
+{
+	return rb_pipeline_run(&pipe_, msg, strlen(msg));
+}
+
+static const char *kind_of(enum rb_kind k)
+{
+	return rb_kind_name(k);
+}
+
+/* ---- DSNs with one recipient ------------------------------------------ */
+
+static void test_dsn_single(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *block;
+		enum rb_kind kind;
+		const char *rcpt;
+		const char *status;
+		const char *status_from;
+		bool hard;
+		const char *reason;  /* NULL = not asserted (rule-driven) */
+		enum rb_fault fault; /* asserted when reason is */
+	} rows[] = {
+	    {"x.1.1",
+	     "Final-Recipient: rfc822; Bob@Dest.Example\n"
+	     "Action: failed\n"
+	     "Status: 5.1.1\n",
+	     RB_KIND_BOUNCE, "Bob@dest.example", "5.1.1", "dsn", true,
+	     "userunknown", RB_FAULT_RECIPIENT},
+	    {"x.1.2",
+	     "Final-Recipient: rfc822; bob@nx.example\n"
+	     "Action: failed\n"
+	     "Status: 5.1.2\n",
+	     RB_KIND_BOUNCE, "bob@nx.example", "5.1.2", "dsn", true,
+	     "hostunknown", RB_FAULT_RECIPIENT},
+	    {"delayed",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: delayed\n"
+	     "Status: 4.4.7\n",
+	     RB_KIND_DELAY, "bob@dest.example", "4.4.7", "dsn", false, NULL,
+	     RB_FAULT_UNKNOWN},
+	    {"delayed-mailboxfull",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: delayed\n"
+	     "Status: 4.2.2\n",
+	     RB_KIND_DELAY, "bob@dest.example", "4.2.2", "dsn", false,
+	     "mailboxfull", RB_FAULT_RECIPIENT},
+	    {"delivered",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: delivered\n"
+	     "Status: 2.0.0\n",
+	     RB_KIND_DELIVERED, "bob@dest.example", "2.0.0", "dsn", false,
+	     "delivered", RB_FAULT_UNKNOWN},
+	    {"relayed",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: relayed (to non-DSN-aware mailer)\n"
+	     "Status: 2.0.0\n",
+	     RB_KIND_DELIVERED, "bob@dest.example", "2.0.0", "dsn", false,
+	     "delivered", RB_FAULT_UNKNOWN},
+	    {"status-from-diagnostic",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.0.0\n"
+	     "Diagnostic-Code: smtp; 550 5.1.1 <bob@dest.example>\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.1.1", "diagnostic", true,
+	     "userunknown", RB_FAULT_RECIPIENT},
+	    {"no-action-status-class",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Status: 5.1.1\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.1.1", "dsn", true,
+	     "userunknown", RB_FAULT_RECIPIENT},
+	    {"folded-crlf-fields",
+	     "Final-Recipient: rfc822;\r\n bob@dest.example\r\n"
+	     "Action: failed\r\n"
+	     "Status: 5.1.1 (bad mailbox)\r\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.1.1", "dsn", true,
+	     "userunknown", RB_FAULT_RECIPIENT},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *msg = dsn(rows[i].block);
+		struct rb_report *r = run_str(msg);
+		const struct rb_rcpt *rc;
+
+		CHECK_STR(rows[i].name, "report kind", kind_of(r->kind),
+			  kind_of(rows[i].kind));
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, 1);
+		if (r->n_rcpts == 1) {
+			rc = &r->rcpts[0];
+			CHECK_STR(rows[i].name, "recipient", rc->recipient,
+				  rows[i].rcpt);
+			CHECK_STR(rows[i].name, "kind", kind_of(rc->kind),
+				  kind_of(rows[i].kind));
+			CHECK_STR(rows[i].name, "status", rc->status,
+				  rows[i].status);
+			CHECK_STR(rows[i].name, "status_from", rc->status_from,
+				  rows[i].status_from);
+			CHECK_INT(rows[i].name, "hard", rc->hard, rows[i].hard);
+			if (rows[i].reason != NULL) {
+				CHECK_STR(rows[i].name, "reason", rc->reason,
+					  rows[i].reason);
+				CHECK_STR(rows[i].name, "fault",
+					  rb_fault_name(rc->fault),
+					  rb_fault_name(rows[i].fault));
+			}
+			CHECK_TRUE(rows[i].name, "reason set",
+				   rc->reason != NULL);
+			CHECK_TRUE(rows[i].name, "rule set", rc->rule != NULL);
+		}
+		CHECK_STR(rows[i].name, "original message-id",
+			  r->orig.message_id, "orig1@example.org");
+		rb_report_free(&r);
+		free(msg);
+	}
+}
+
+static void test_dsn_multi(void **state)
+{
+	static const char blocks[] = "Final-Recipient: rfc822; a@dest.example\n"
+				     "Action: failed\n"
+				     "Status: 5.1.1\n"
+				     "\n"
+				     "Final-Recipient: rfc822; b@dest.example\n"
+				     "Action: failed\n"
+				     "Status: 5.2.2\n"
+				     "\n"
+				     "Final-Recipient: rfc822; c@dest.example\n"
+				     "Action: delayed\n"
+				     "Status: 4.4.1\n"
+				     "\n"
+				     "Final-Recipient: rfc822; d@dest.example\n"
+				     "Action: delivered\n"
+				     "Status: 2.0.0\n";
+	static const struct {
+		const char *rcpt;
+		enum rb_kind kind;
+		const char *status;
+	} want[] = {
+	    {"a@dest.example", RB_KIND_BOUNCE, "5.1.1"},
+	    {"b@dest.example", RB_KIND_BOUNCE, "5.2.2"},
+	    {"c@dest.example", RB_KIND_DELAY, "4.4.1"},
+	    {"d@dest.example", RB_KIND_DELIVERED, "2.0.0"},
+	};
+	char *msg = dsn(blocks);
+	struct rb_report *r = run_str(msg);
+
+	(void)state;
+	CHECK_STR("multi", "report kind", kind_of(r->kind), "bounce");
+	CHECK_INT("multi", "n_rcpts", r->n_rcpts,
+		  sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < r->n_rcpts && i < sizeof(want) / sizeof(want[0]);
+	     i++) {
+		CHECK_STR(want[i].rcpt, "recipient", r->rcpts[i].recipient,
+			  want[i].rcpt);
+		CHECK_STR(want[i].rcpt, "kind", kind_of(r->rcpts[i].kind),
+			  kind_of(want[i].kind));
+		CHECK_STR(want[i].rcpt, "status", r->rcpts[i].status,
+			  want[i].status);
+	}
+	CHECK_INT("multi", "a hard", r->rcpts[0].hard, true);
+	CHECK_INT("multi", "c hard", r->rcpts[2].hard, false);
+	CHECK_INT("multi", "d hard", r->rcpts[3].hard, false);
+	CHECK_STR("multi", "reporting_mta", r->reporting_mta,
+		  "mx.dest.example");
+	rb_report_free(&r);
+	free(msg);
+}
+
+static void test_dsn_recipients(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *block;
+		const char *rcpt;
+		const char *orcpt;
+	} rows[] = {
+	    {"orcpt-xtext",
+	     "Original-Recipient: rfc822;bob+2Btag@dest.example\n"
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.1.1\n",
+	     "bob@dest.example", "bob+tag@dest.example"},
+	    {"orcpt-only",
+	     "Original-Recipient: rfc822;a+3Db@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.1.1\n",
+	     "a=b@dest.example", "a=b@dest.example"},
+	    {"x-actual-recipient",
+	     "X-Actual-Recipient: rfc822; real@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.1.1\n",
+	     "real@dest.example", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *msg = dsn(rows[i].block);
+		struct rb_report *r = run_str(msg);
+
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, 1);
+		if (r->n_rcpts == 1) {
+			CHECK_STR(rows[i].name, "recipient",
+				  r->rcpts[0].recipient, rows[i].rcpt);
+			CHECK_STR(rows[i].name, "original_recipient",
+				  r->rcpts[0].original_recipient,
+				  rows[i].orcpt);
+		}
+		rb_report_free(&r);
+		free(msg);
+	}
+}
+
+/* The same recipient twice in one DSN gives one result. */
+static void test_dsn_duplicate(void **state)
+{
+	char *msg = dsn("Final-Recipient: rfc822; bob@dest.example\n"
+			"Action: failed\n"
+			"Status: 5.1.1\n"
+			"\n"
+			"Final-Recipient: rfc822; BOB@dest.example\n"
+			"Action: failed\n"
+			"Status: 5.1.1\n");
+	struct rb_report *r = run_str(msg);
+
+	(void)state;
+	CHECK_INT("duplicate", "n_rcpts", r->n_rcpts, 1);
+	rb_report_free(&r);
+	free(msg);
+}
+
+/* ---- complaints --------------------------------------------------------- */
+
+static char *arf(const char *fields)
+{
+	struct rb_buf b;
+
+	rb_buf_init(&b, 0);
+	rb_buf_adds(&b, "From: fbl@reports.example\n"
+			"To: abuse@relay.test\n"
+			"Subject: FW: offer\n"
+			"MIME-Version: 1.0\n"
+			"Content-Type: multipart/report; "
+			"report-type=feedback-report; boundary=\"F\"\n"
+			"\n"
+			"--F\n"
+			"Content-Type: text/plain\n"
+			"\n"
+			"This is an email abuse report.\n"
+			"--F\n"
+			"Content-Type: message/feedback-report\n"
+			"\n");
+	rb_buf_adds(&b, fields);
+	rb_buf_adds(&b, "\n"
+			"--F\n"
+			"Content-Type: message/rfc822\n"
+			"\n"
+			"From: from@example.org\n"
+			"To: a@dest.example\n"
+			"Subject: offer\n"
+			"Message-ID: <c1@example.org>\n"
+			"\n"
+			"buy now\n"
+			"--F--\n");
+	return rb_buf_steal(&b);
+}
+
+static void test_complaints(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *fields;
+		enum rb_kind kind;
+		const char *feedback_type;
+		size_t n_rcpts;
+		const char *rcpt0;
+		const char *rcpt1;
+	} rows[] = {
+	    {"abuse-two-rcpts",
+	     "Feedback-Type: abuse\n"
+	     "User-Agent: TestFBL/1.0\n"
+	     "Version: 1\n"
+	     "Original-Mail-From: <rp@example.org>\n"
+	     "Original-Rcpt-To: <a@dest.example>\n"
+	     "Original-Rcpt-To: <b@dest.example>\n"
+	     "Source-IP: 192.0.2.1\n",
+	     RB_KIND_COMPLAINT, "abuse", 2, "a@dest.example", "b@dest.example"},
+	    {"abuse-uppercase",
+	     "Feedback-Type: Abuse\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    {"not-spam",
+	     "Feedback-Type: not-spam\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_NOT_SPAM, "not-spam", 1, "a@dest.example", NULL},
+	    {"auth-failure",
+	     "Feedback-Type: auth-failure\n"
+	     "Version: 1\n"
+	     "Auth-Failure: dmarc\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_AUTH_FAILURE, "auth-failure", 1, "a@dest.example", NULL},
+	    {"no-rcpt-uses-original-to",
+	     "Feedback-Type: abuse\n"
+	     "Version: 1\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *msg = arf(rows[i].fields);
+		struct rb_report *r = run_str(msg);
+
+		CHECK_STR(rows[i].name, "kind", kind_of(r->kind),
+			  kind_of(rows[i].kind));
+		CHECK_STR(rows[i].name, "feedback_type", r->fb.feedback_type,
+			  rows[i].feedback_type);
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, rows[i].n_rcpts);
+		if (r->n_rcpts >= 1) {
+			CHECK_STR(rows[i].name, "rcpt[0]",
+				  r->rcpts[0].recipient, rows[i].rcpt0);
+			CHECK_STR(rows[i].name, "rcpt[0] kind",
+				  kind_of(r->rcpts[0].kind),
+				  kind_of(rows[i].kind));
+			CHECK_STR(rows[i].name, "rcpt[0] reason",
+				  r->rcpts[0].reason, "feedback");
+		}
+		if (r->n_rcpts >= 2)
+			CHECK_STR(rows[i].name, "rcpt[1]",
+				  r->rcpts[1].recipient, rows[i].rcpt1);
+		CHECK_STR(rows[i].name, "original message-id",
+			  r->orig.message_id, "c1@example.org");
+		rb_report_free(&r);
+		free(msg);
+	}
+}
+
+static void test_complaint_sender(void **state)
+{
+	char *msg = arf("Feedback-Type: abuse\n"
+			"Version: 1\n"
+			"Original-Mail-From: <rp@example.org>\n"
+			"Original-Rcpt-To: <a@dest.example>\n"
+			"Source-IP: 192.0.2.1\n");
+	struct rb_report *r = run_str(msg);
+
+	(void)state;
+	CHECK_STR("arf", "sender", r->orig.sender, "rp@example.org");
+	CHECK_STR("arf", "sender_source", r->orig.sender_source,
+		  "arf:original-mail-from");
+	CHECK_STR("arf", "source_ip", r->fb.source_ip, "192.0.2.1");
+	CHECK_STR("arf", "original_mail_from", r->fb.original_mail_from,
+		  "<rp@example.org>");
+	rb_report_free(&r);
+	free(msg);
+}
+
+/* ---- not bounces -------------------------------------------------------- */
+
+static void test_not_bounces(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *msg;
+		enum rb_kind kind;
+		size_t n_rcpts;
+		const char *rcpt0;
+	} rows[] = {
+	    {"auto-submitted",
+	     "From: Bob <bob@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Out of office: hello\n"
+	     "Auto-Submitted: auto-replied\n"
+	     "\n"
+	     "I am away until Monday.\n",
+	     RB_KIND_AUTOREPLY, 1, "bob@dest.example"},
+	    {"auto-submitted-vacation",
+	     "From: bob@dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "Auto-Submitted: auto-replied (vacation)\n"
+	     "\n"
+	     "On leave.\n",
+	     RB_KIND_AUTOREPLY, 1, "bob@dest.example"},
+	    {"newsletter",
+	     "From: news@shop.example\n"
+	     "To: user@example.com\n"
+	     "Subject: Our weekly offers\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: text/plain; charset=utf-8\n"
+	     "\n"
+	     "Twenty percent off everything this week.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    {"empty", "", RB_KIND_UNKNOWN, 0, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_report *r = run_str(rows[i].msg);
+
+		CHECK_STR(rows[i].name, "kind", kind_of(r->kind),
+			  kind_of(rows[i].kind));
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, rows[i].n_rcpts);
+		if (r->n_rcpts >= 1 && rows[i].rcpt0 != NULL) {
+			CHECK_STR(rows[i].name, "rcpt[0]",
+				  r->rcpts[0].recipient, rows[i].rcpt0);
+			CHECK_STR(rows[i].name, "rcpt[0] kind",
+				  kind_of(r->rcpts[0].kind),
+				  kind_of(rows[i].kind));
+		}
+		rb_report_free(&r);
+	}
+}
+
+static int group_setup(void **state)
+{
+	struct rb_error err;
+
+	(void)state;
+	rb_parse_init();
+	rb_error_clear(&err);
+	if (rb_pipeline_init(&pipe_, NULL, &err) != 0) {
+		fprintf(stderr, "rb_pipeline_init: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	rb_pipeline_deinit(&pipe_);
+	rb_parse_shutdown();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dsn_single),
+	    cmocka_unit_test(test_dsn_multi),
+	    cmocka_unit_test(test_dsn_recipients),
+	    cmocka_unit_test(test_dsn_duplicate),
+	    cmocka_unit_test(test_complaints),
+	    cmocka_unit_test(test_complaint_sender),
+	    cmocka_unit_test(test_not_bounces),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
