@@ -298,8 +298,6 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 		const char *cmd = rb_smtp_command_find(
 			rc->diagnostic, rc->diagnostic ? strlen(rc->diagnostic) : 0);
 
-		if (cmd == NULL && r->text != NULL)
-			cmd = rb_smtp_command_find(r->text, subj.body_len);
 		rc->command = (char *)cmd;
 	}
 	if (rc->kind == RB_KIND_DELIVERED) {
@@ -355,15 +353,13 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 done_rule:
 	hard_forced = rule->hard;
 	fault_forced = rule->fault;
-	/* "user unknown" worded after the recipient was accepted (after DATA)
-	 * or under a mailbox-status code (X.2.x: the mailbox exists) is the
-	 * recipient's filter speaking, not a dead address */
+	/* "user unknown" said in reply to DATA, after the recipient was
+	 * accepted at RCPT, is the recipient's filter speaking, not a dead
+	 * address (unless the code itself says X.1.x) */
 	if (strcmp(rc->reason, "userunknown") == 0 && rc->status[2] != '1' &&
-	    (rc->status[2] == '2' ||
-	     (rc->command != NULL && strcmp(rc->command, "DATA") == 0))) {
+	    rc->command != NULL && strcmp(rc->command, "DATA") == 0) {
 		rc->reason = "filtered";
-		set_rule(r, rc, rc->status[2] == '2' ? "status-mailbox:" : "smtp-data:",
-			 rule->id);
+		set_rule(r, rc, "smtp-data:", rule->id);
 		hard_forced = -1;
 		fault_forced = -1;
 	}

@@ -44,6 +44,9 @@ static const char *level_name(enum rb_log_level level)
 }
 
 static void emit(enum rb_log_level level, const char *fmt, va_list ap,
+		 int errnum) __attribute__((format(printf, 2, 0)));
+
+static void emit(enum rb_log_level level, const char *fmt, va_list ap,
 		 int errnum)
 {
 	char line[1024];

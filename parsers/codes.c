@@ -80,6 +80,11 @@ static const char *code_word(const char *text, const char *p, unsigned *c,
 {
 	const char *e;
 
+	/* "550-5.1.1": a hyphen after a reply code is a separator */
+	if (p > text + 3 && p[-1] == '-' && isdig((unsigned char)p[-2]) &&
+	    isdig((unsigned char)p[-3]) && isdig((unsigned char)p[-4]) &&
+	    (p == text + 4 || !isdig((unsigned char)p[-5])))
+		text = p;
 	if (p > text && (isdig((unsigned char)p[-1]) || p[-1] == '.' ||
 			 p[-1] == '-' || p[-1] == '_' ||
 			 ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z')))
@@ -179,6 +184,9 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		{">>> rcpt to", "RCPT"},
 		{"our rcpt to", "RCPT"},
 		{"rcpt to:<", "RCPT"},
+		{"rcpt to response", "RCPT"},
+		{"does not like recipient", "RCPT"},
+		{"in reply to rcpt", "RCPT"},
 		{"mail from command", "MAIL"},
 		{"after mail from", "MAIL"},
 		{">>> mail from", "MAIL"},

@@ -150,8 +150,12 @@ size_t rb_fields_parse(struct rb_arena *a, const char *buf, size_t len,
 		}
 		if ((p[0] == ' ' || p[0] == '\t') && s.name != NULL) {
 			/* continuation: unfold with one space */
+			size_t ws = strspn(p, " \t");
+
+			if (ws > n)
+				ws = n;
 			rb_buf_addc(&s.val, ' ');
-			rb_buf_add(&s.val, p, n);
+			rb_buf_add(&s.val, p + ws, n - ws);
 			p = next;
 			continue;
 		}

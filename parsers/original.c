@@ -214,6 +214,9 @@ void rb_original_from_text(struct rb_report *r,
 			char c = best[i];
 
 			if (bol && (c == '>' || c == '|')) {
+				/* "> Subject: x": the quote and one space */
+				if (i + 1 < len && best[i + 1] == ' ')
+					i++;
 				continue;
 			}
 			bol = c == '\n';

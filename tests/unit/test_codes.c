@@ -74,6 +74,8 @@ static void test_status_find(void **state)
 		size_t off;
 	} rows[] = {
 	    {"550 5.7.1 blocked", "5.7.1", 4},
+	    {"550-5.1.1 The email account does not exist", "5.1.1", 4},
+	    {"5.1.0 - Unknown address error 550-'5.7.1 <a@b.example>... Access denied", "5.7.1", 35},
 	    {"5.1.1 user unknown", "5.1.1", 0},
 	    {"smtp; 550 5.1.1 <a@b.example>: unknown", "5.1.1", 10},
 	    {"host 192.5.1.1 said 550 5.1.1 unknown", "5.1.1", 24},

@@ -233,6 +233,21 @@ static const char msg_inline[] =
     "\n"
     "body\n";
 
+/* a copy quoted with "> " on every line */
+static const char msg_quoted[] =
+    "From: MAILER-DAEMON@mx.example\n"
+    "To: postmaster@relay.test\n"
+    "Subject: Undeliverable\n"
+    "\n"
+    "Your message could not be delivered to bob@dest.example.\n"
+    "\n"
+    "> Return-Path: <rp@example.org>\n"
+    "> Message-ID: <quoted1@example.org>\n"
+    "> From: from@example.org\n"
+    "> Subject: quoted subject\n"
+    ">\n"
+    "> body\n";
+
 /* CRLF everywhere, headers of the original in a message/rfc822 */
 static const char msg_crlf[] =
     "From: MAILER-DAEMON@mx.example\r\n"
@@ -284,6 +299,8 @@ static void test_original_forms(void **state)
 	     "Gr\xc3\xbc\xc3\x9f"
 	     "e",
 	     "rp@example.org", "return-path"},
+	    {"quoted-inline", msg_quoted, "inline", "quoted1@example.org",
+	     "quoted subject", "rp@example.org", "return-path"},
 	    {"crlf", msg_crlf, "message/rfc822", "crlf@example.org",
 	     "plain folded subject", "from@example.org", "from"},
 	};
