@@ -282,6 +282,8 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 
 	if (rc->diagnostic != NULL)
 		rb_reply_join(rc->diagnostic);
+	if (c->matcher != NULL)
+		rb_rule_matcher_reset(c->matcher);
 	memset(&subj, 0, sizeof(subj));
 	subj.diagnostic = rc->diagnostic;
 	subj.subject = r->subject;
@@ -297,6 +299,9 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 	if (rc->command == NULL) {
 		const char *cmd = rb_smtp_command_find(
 			rc->diagnostic, rc->diagnostic ? strlen(rc->diagnostic) : 0);
+
+		if (cmd == NULL)
+			cmd = rb_decode_command_for(r, rc);
 
 		rc->command = (char *)cmd;
 	}

@@ -87,6 +87,26 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 	return false;
 }
 
+/* Does the line at @p name an address other than @rcpt (the next
+ * recipient's block in a run of recipients)? */
+static bool next_line_names_other(const char *p, const char *end,
+				  const char *rcpt)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	const char *le = nl ? nl : end;
+	const char *tok, *te;
+
+	/* the line's first word is an address: the next recipient block */
+	tok = p;
+	while (tok < le && (*tok == ' ' || *tok == '\t' || *tok == '<'))
+		tok++;
+	te = tok;
+	while (te < le && *te != ' ' && *te != '\t')
+		te++;
+	return memchr(tok, '@', (size_t)(te - tok)) != NULL &&
+	       rb_memcasemem(tok, (size_t)(te - tok), rcpt) == NULL;
+}
+
 void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 {
 	size_t elen, alen = strlen(rc->recipient);
@@ -111,9 +131,7 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 			e = end;
 			break;
 		}
-		if (nl + 1 >= end || nl[1] == '\n' ||
-		    rb_memcasemem(nl + 1, (size_t)(end - nl - 1), "@") == nl + 1)
-			{
+		if (nl + 1 >= end || nl[1] == '\n' || next_line_names_other(nl + 1, end, rc->recipient)) {
 			e = nl;
 			break;
 		}
@@ -130,6 +148,67 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 		rc->diagnostic = d;
 		rc->diagnostic_type = "text";
 	}
+}
+
+/* The command named on an SMTP transcript line: ">>> DATA". */
+static const char *transcript_command(const char *p, size_t n)
+{
+	static const struct {
+		const char *word;
+		const char *cmd;
+	} map[] = {{"DATA", "DATA"}, {"RCPT", "RCPT"}, {"MAIL", "MAIL"},
+		   {"EHLO", "HELO"}, {"HELO", "HELO"}, {".", "DATA"}};
+
+	if (n < 5 || strncmp(p, ">>> ", 4) != 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (rb_startswith_ci(p + 4, map[i].word))
+			return map[i].cmd;
+	}
+	return NULL;
+}
+
+const char *rb_decode_command_for(const struct rb_report *r,
+				  const struct rb_rcpt *rc)
+{
+	const char *t = r->text, *end, *hit, *p;
+
+	if (t == NULL || rc->recipient == NULL)
+		return NULL;
+	end = t + rb_decode_explanation_len(t, r->text_len);
+	for (p = t; p < end &&
+		    (hit = rb_memcasemem(p, (size_t)(end - p), rc->recipient));
+	     p = hit + 1) {
+		const char *b = hit, *e = hit, *cmd;
+		int back = 0;
+
+		while (b > t && b[-1] != '\n')
+			b--;
+		/* "in reply to end of DATA command" in this line or the next
+		 * two (Postfix folds its "said:" paragraph) */
+		for (int k = 0; k < 3 && e < end; k++) {
+			const char *nl = memchr(e, '\n', (size_t)(end - e));
+
+			e = nl ? nl + 1 : end;
+		}
+		cmd = rb_smtp_command_find(b, (size_t)(e - b));
+		if (cmd != NULL)
+			return cmd;
+		/* a transcript: ">>> DATA" then "<<< 550 ... addr" */
+		for (const char *q = b; q > t && back < 4; back++) {
+			const char *lb = q - 1;
+
+			while (lb > t && lb[-1] != '\n')
+				lb--;
+			cmd = transcript_command(lb, (size_t)(q - 1 - lb));
+			if (cmd != NULL)
+				return cmd;
+			if (strncmp(lb, "<<< ", 4) != 0 && strncmp(b, "<<< ", 4) != 0)
+				break;
+			q = lb;
+		}
+	}
+	return NULL;
 }
 
 /* Addresses that are never the failed recipient: the daemon itself. */

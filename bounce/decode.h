@@ -27,6 +27,12 @@ size_t rb_decode_explanation_len(const char *text, size_t len);
  * names the recipient (and the lines that continue it). */
 void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc);
 
+/* Returns the SMTP command the recipient's failure answered, from the
+ * human-readable text around its address ("in reply to end of DATA
+ * command", a ">>> DATA" transcript line), or NULL. */
+const char *rb_decode_command_for(const struct rb_report *r,
+				  const struct rb_rcpt *rc);
+
 /* Does @r look like a delivery failure notice at all? */
 bool rb_decode_is_failure_notice(const struct rb_report *r);
 

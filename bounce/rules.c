@@ -438,7 +438,19 @@ struct rb_rule_matcher {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
+	/* per-subject cache: every rule is matched at most once per
+	 * recipient, whatever the number of passes (classes, blocklists) */
+	struct rb_rule_subject last;
+	unsigned char *state; /* 0 unknown, 1 match, 2 no match */
+	size_t cap;
 };
+
+void rb_rule_matcher_reset(struct rb_rule_matcher *m)
+{
+	memset(&m->last, 0, sizeof(m->last));
+	if (m->state != NULL)
+		memset(m->state, 0, m->cap);
+}
 
 struct rb_rule_matcher *rb_rule_matcher_new(void)
 {
@@ -462,6 +474,7 @@ void rb_rule_matcher_free(struct rb_rule_matcher **mp)
 	pcre2_match_data_free((*mp)->md);
 	pcre2_match_context_free((*mp)->mc);
 	pcre2_jit_stack_free((*mp)->js);
+	free((*mp)->state);
 	free(*mp);
 	*mp = NULL;
 }
@@ -516,15 +529,51 @@ static bool status_fits(const char *list, const char *status)
 	return false;
 }
 
+/* Does @r match @subj (conditions and patterns)? */
+static int rule_matches(struct rb_rule_matcher *m, const struct rb_rule *r,
+			const struct rb_rule_subject *subj, char *ev,
+			size_t evsz)
+{
+	size_t blen;
+
+	if (r->if_status != NULL && !status_fits(r->if_status, subj->status))
+		return 0;
+	if (r->if_from != NULL && !run(m, r->if_from, subj->from, NULL, 0))
+		return 0;
+	if (r->if_host != NULL && !run(m, r->if_host, subj->host, NULL, 0))
+		return 0;
+	blen = subj->body_len ? subj->body_len
+			      : (subj->body ? strlen(subj->body) : 0);
+	return ((r->on & RB_RULE_ON_DIAGNOSTIC) &&
+		run(m, r->re, subj->diagnostic, ev, evsz)) ||
+	       ((r->on & RB_RULE_ON_SUBJECT) &&
+		run(m, r->re, subj->subject, ev, evsz)) ||
+	       ((r->on & RB_RULE_ON_BODY) &&
+		run_n(m, r->re, subj->body, blen, ev, evsz)) ||
+	       ((r->on & RB_RULE_ON_FROM) && run(m, r->re, subj->from, ev, evsz)) ||
+	       ((r->on & RB_RULE_ON_HOST) && run(m, r->re, subj->host, ev, evsz));
+}
+
 struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 			       struct rb_rule_matcher *m,
 			       enum rb_rule_class klass, bool want_reason,
 			       const struct rb_rule_subject *subj,
 			       char *evidence_r, size_t ev_size)
 {
+	if (m->cap < set->n) {
+		m->state = rb_xrealloc(m->state, set->n);
+		m->cap = set->n;
+		memset(&m->last, 0, sizeof(m->last));
+		memset(m->state, 0, m->cap);
+	}
+	if (memcmp(&m->last, subj, sizeof(*subj)) != 0) {
+		memset(m->state, 0, m->cap);
+		m->last = *subj;
+	}
 	/* user rules first, then built-in ones, each in file order */
 	for (size_t j = 0; j < 2 * set->n; j++) {
-		struct rb_rule *r = &set->rules[j % set->n];
+		size_t i = j % set->n;
+		struct rb_rule *r = &set->rules[i];
 
 		if (r->user != (j < set->n))
 			continue;
@@ -532,26 +581,15 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 			continue;
 		if (want_reason ? r->reason == NULL : r->blocklist == NULL)
 			continue;
-		if (r->if_status != NULL && !status_fits(r->if_status, subj->status))
-			continue;
-		if (r->if_from != NULL && !run(m, r->if_from, subj->from, NULL, 0))
-			continue;
-		if (r->if_host != NULL && !run(m, r->if_host, subj->host, NULL, 0))
-			continue;
-		if (((r->on & RB_RULE_ON_DIAGNOSTIC) &&
-		     run(m, r->re, subj->diagnostic, evidence_r, ev_size)) ||
-		    ((r->on & RB_RULE_ON_SUBJECT) &&
-		     run(m, r->re, subj->subject, evidence_r, ev_size)) ||
-		    ((r->on & RB_RULE_ON_BODY) &&
-		     run_n(m, r->re, subj->body,
-			   subj->body_len ? subj->body_len
-					  : (subj->body ? strlen(subj->body) : 0),
-			   evidence_r, ev_size)) ||
-		    ((r->on & RB_RULE_ON_FROM) &&
-		     run(m, r->re, subj->from, evidence_r, ev_size)) ||
-		    ((r->on & RB_RULE_ON_HOST) &&
-		     run(m, r->re, subj->host, evidence_r, ev_size)))
+		if (m->state[i] == 0)
+			m->state[i] = rule_matches(m, r, subj, NULL, 0) ? 1 : 2;
+		if (m->state[i] == 1) {
+			if (evidence_r != NULL && ev_size > 0) {
+				evidence_r[0] = '\0';
+				(void)rule_matches(m, r, subj, evidence_r, ev_size);
+			}
 			return r;
+		}
 	}
 	return NULL;
 }

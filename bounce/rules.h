@@ -89,6 +89,9 @@ int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
 /* Per-thread matching state. */
 struct rb_rule_matcher;
 struct rb_rule_matcher *rb_rule_matcher_new(void);
+/* Forgets the cached match results (call when the subject texts change
+ * in place or their memory is reused). */
+void rb_rule_matcher_reset(struct rb_rule_matcher *m);
 void rb_rule_matcher_free(struct rb_rule_matcher **mp);
 
 /*
