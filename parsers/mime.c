@@ -90,6 +90,22 @@ static char *to_utf8(struct walk *w, const char *p, size_t len)
 {
 	char *out;
 
+	/* 7-bit ISO-2022-JP is "valid UTF-8" byte-wise: look for its escape
+	 * sequences (Japanese bounces put it raw in DSN fields) */
+	if (memchr(p, 0x1b, len) != NULL &&
+	    (rb_memcasemem(p, len, "\x1b$B") || rb_memcasemem(p, len, "\x1b$@"))) {
+		gsize wr = 0;
+		char *conv = g_convert(p, (gssize)len, "UTF-8", "ISO-2022-JP",
+				       NULL, &wr, NULL);
+
+		if (conv != NULL) {
+			out = rb_arena_strndup(w->r->arena, conv, wr);
+			g_free(conv);
+			return out;
+		}
+		w->r->flags |= RB_PF_BAD_CHARSET;
+	}
+
 	if (rb_utf8_valid(p, len) && memchr(p, '\0', len) == NULL)
 		return rb_arena_strndup(w->r->arena, p, len);
 	{
