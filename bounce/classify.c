@@ -358,10 +358,12 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 done_rule:
 	hard_forced = rule->hard;
 	fault_forced = rule->fault;
-	/* "user unknown" said in reply to DATA, after the recipient was
-	 * accepted at RCPT, is the recipient's filter speaking, not a dead
-	 * address (unless the code itself says X.1.x) */
-	if (strcmp(rc->reason, "userunknown") == 0 && rc->status[2] != '1' &&
+	/* generic "user unknown" wording said in reply to DATA, after the
+	 * recipient was accepted at RCPT, is the recipient's filter speaking,
+	 * not a dead address (unless the code itself says X.1.x); a
+	 * provider's own wording (class override) keeps its meaning */
+	if (rule->klass != RB_RULE_OVERRIDE &&
+	    strcmp(rc->reason, "userunknown") == 0 && rc->status[2] != '1' &&
 	    rc->command != NULL && strcmp(rc->command, "DATA") == 0) {
 		rc->reason = "filtered";
 		set_rule(r, rc, "smtp-data:", rule->id);

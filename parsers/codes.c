@@ -174,6 +174,7 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		const char *cmd;
 	} map[] = {
 		{"end of data command", "DATA"},
+		{"end of data", "DATA"},
 		{"reply to data command", "DATA"},
 		{"after end of data", "DATA"},
 		{"after data", "DATA"},
