@@ -31,6 +31,44 @@ static int read_fd(int fd, size_t max, struct rb_buf *b)
 	return n < 0 ? -1 : 0;
 }
 
+/* Is the line at @p an mbox "From " envelope line with its date,
+ * "From sender Thu Jul  2 12:05:05 2020"? */
+static bool is_envelope_line(const char *p, const char *end)
+{
+	static const char *const days[] = {"Mon ", "Tue ", "Wed ", "Thu ",
+					   "Fri ", "Sat ", "Sun "};
+	const char *nl, *q;
+
+	if ((size_t)(end - p) < 5 || memcmp(p, "From ", 5) != 0)
+		return false;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (nl == NULL)
+		nl = end;
+	for (q = p + 5; q + 24 <= nl; q++) {
+		for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+			if (memcmp(q, days[i], 4) == 0 && q[-1] == ' ' &&
+			    q[7] == ' ' && (q[13] == ':' || q[14] == ':'))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A file that starts with a "From " envelope line and holds another one
+ * is an mbox, whatever its name: read each message. */
+static bool mbox_with_several(const char *buf, size_t len)
+{
+	const char *end = buf + len, *p;
+
+	if (!is_envelope_line(buf, end))
+		return false;
+	for (p = buf; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+		if (p > buf && is_envelope_line(p + 1, end))
+			return true;
+	}
+	return false;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -125,7 +163,7 @@ static int read_path(const char *path, bool mbox, size_t max_size,
 	}
 	if (fd != STDIN_FILENO)
 		close(fd);
-	if (mbox)
+	if (mbox || mbox_with_several(rb_buf_str(&b), b.len))
 		rb_input_split_mbox(path, rb_buf_str(&b), b.len, fn, ud);
 	else if (b.len > max_size)
 		fn(path, NULL, b.len, ud);
@@ -154,7 +192,8 @@ void rb_input_split_mbox(const char *source, const char *buf, size_t len,
 		const char *next = nl ? nl + 1 : end;
 		int sep = (size_t)(end - p) >= 5 && memcmp(p, "From ", 5) == 0 &&
 			  (p == buf || (p >= buf + 2 && p[-2] == '\n') ||
-			   (p >= buf + 3 && p[-2] == '\r' && p[-3] == '\n'));
+			   (p >= buf + 3 && p[-2] == '\r' && p[-3] == '\n') ||
+			   is_envelope_line(p, end));
 
 		if (sep) {
 			if (start != NULL) {

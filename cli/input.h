@@ -16,7 +16,8 @@
 typedef void (*rb_input_fn)(const char *source, const char *buf, size_t len,
 			    void *ud);
 
-/* Reads @path ("-" = stdin). Returns 0, or -1 after printing one line
+/* Reads @path ("-" = stdin). A file that starts with a "From " line and
+ * holds several messages is split as an mbox even without @mbox. Returns 0, or -1 after printing one line
  * "rebound: PATH: why" to stderr for each unreadable path. */
 int rb_input_read(const char *path, bool mbox, size_t max_size,
 		  rb_input_fn fn, void *ud);

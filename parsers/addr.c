@@ -89,8 +89,16 @@ char *rb_addr_extract(struct rb_arena *a, const char *s)
 				e++;
 		}
 	}
-	while (b < e && (*b == ' ' || *b == '\'' || *b == '"' || *b == '<'))
+	while (b < e && (*b == ' ' || *b == '\'' || *b == '<'))
 		b++;
+	/* a quoted local part ("a..b"@example.com) keeps its quotes; a
+	 * quote around the whole address goes */
+	if (b < e && *b == '"') {
+		const char *at2 = memchr(b, '@', (size_t)(e - b));
+
+		if (at2 == NULL || at2 - b < 2 || at2[-1] != '"')
+			b++;
+	}
 	while (e > b && (e[-1] == ' ' || e[-1] == '.' || e[-1] == '\'' ||
 			 e[-1] == '"' || e[-1] == '>'))
 		e--;

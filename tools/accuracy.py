@@ -63,7 +63,8 @@ def run_rebound(binary, corpus, folder, errors):
         except ValueError:
             errors.append("%s/: stdout line %d is not a JSON object: %.80s" % (folder, n, line))
             continue
-        source = os.path.abspath(str(rec.get("source") or ""))
+        # "file#N": the Nth message of a file read as an mbox
+        source = os.path.abspath(re.sub(r"#\d+$", "", str(rec.get("source") or "")))
         rel = os.path.relpath(source, corpus).replace(os.sep, "/")
         if rel.startswith("../") or "/" not in rel:
             rel = folder + "/" + os.path.basename(source)
