@@ -354,6 +354,11 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			memcpy(line, p, m);
 			line[m] = '\0';
 			lt = line + strspn(line, " \t");
+			/* Sendmail transcripts: "554 <addr>... 550 Host unknown" */
+			if (lt[0] >= '2' && lt[0] <= '5' && lt[1] >= '0' &&
+			    lt[1] <= '9' && lt[2] >= '0' && lt[2] <= '9' &&
+			    lt[3] == ' ' && (lt[4] == '<' || strstr(lt, "... ")))
+				lt += 4;
 			if (*lt == '<' && (gt = strchr(lt, '>')) != NULL &&
 			    (gt[1] == ':' || gt[1] == '.' || gt[1] == ' ')) {
 				*gt = '\0';
