@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/str.h"
 #include "parsers/addr.h"
+#include "parsers/json.h"
 
 #define DIAG_MAX 2048
 
@@ -330,6 +331,8 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 		const char *next = nl ? nl + 1 : end;
 		char *addr;
 		const char *dots;
+		int whole;
+		size_t reason_off = 0;
 
 		if (n == 0 || (n < 3 && strspn(p, " \t") >= n)) {
 			finish_diag(r, cur, &d);
@@ -346,6 +349,7 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 		}
 		/* "<addr>: reason" or "addr... reason" or "addr: reason" */
 		dots = NULL;
+		whole = 0;
 		{
 			char line[1024];
 			size_t m = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
@@ -355,10 +359,26 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			line[m] = '\0';
 			lt = line + strspn(line, " \t");
 			/* Sendmail transcripts: "554 <addr>... 550 Host unknown" */
+			whole = 0;
+			if (strncmp(lt, ">>> ", 4) == 0) {
+				/* a command we sent: only context */
+				if (cur != NULL)
+					diag_append(&d, p, n);
+				p = next;
+				continue;
+			}
+			if (strncmp(lt, "<<< ", 4) == 0) {
+				/* the remote's reply in a transcript */
+				lt += 4;
+				whole = 1;
+			}
+			reason_off = (size_t)(lt - line);
 			if (lt[0] >= '2' && lt[0] <= '5' && lt[1] >= '0' &&
 			    lt[1] <= '9' && lt[2] >= '0' && lt[2] <= '9' &&
-			    lt[3] == ' ' && (lt[4] == '<' || strstr(lt, "... ")))
+			    lt[3] == ' ' && (lt[4] == '<' || strstr(lt, "... "))) {
 				lt += 4;
+				whole = 1; /* the reply code is part of the reason */
+			}
 			if (*lt == '<' && (gt = strchr(lt, '>')) != NULL &&
 			    (gt[1] == ':' || gt[1] == '.' || gt[1] == ' ')) {
 				*gt = '\0';
@@ -385,6 +405,8 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 				while (dots < p + n &&
 				       (*dots == ':' || *dots == '.' || *dots == ' '))
 					dots++;
+				if (whole)
+					dots = p + reason_off;
 				if (dots < p + n)
 					diag_append(&d, dots,
 						    (size_t)(p + n - dots));
@@ -545,6 +567,90 @@ static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
 	return 0;
 }
 
+/*
+ * Amazon SES notifications forwarded as mail (SNS e-mail subscriptions):
+ * {"notificationType":"Bounce","bounce":{"bouncedRecipients":[{
+ * "emailAddress":..,"action":..,"status":..,"diagnosticCode":..}], ...}}
+ * and "Delivery" with "recipients" and "smtpResponse". Complaints are
+ * read by fbl/.
+ */
+static size_t decode_ses_json(struct rb_report *r, struct rb_classifier *c,
+			      const char *expl, size_t len)
+{
+	const char *end, *j, *type, *arr, *it = NULL, *el;
+	char *t;
+	size_t before = r->n_rcpts;
+
+	j = rb_json_locate(r->arena, expl, len, "notificationType", &end);
+	if (j == NULL)
+		return 0;
+	type = rb_json_value(j, end, "notificationType");
+	t = rb_json_get_string(r->arena, type, end);
+	if (t == NULL)
+		return 0;
+	if (strcmp(t, "Bounce") == 0) {
+		const char *bt = rb_json_value(j, end, "bounceType");
+		char *btype = rb_json_get_string(r->arena, bt, end);
+
+		arr = rb_json_value(j, end, "bouncedRecipients");
+		while ((el = rb_json_next(arr, end, &it)) != NULL) {
+			const char *ee = rb_json_skip(el, end);
+			char *addr, *v;
+			struct rb_rcpt *rc;
+
+			if (ee == NULL)
+				break;
+			addr = rb_addr_extract(r->arena, rb_json_get_string(
+				r->arena, rb_json_value(el, ee, "emailAddress"), ee));
+			if (addr == NULL || (rc = add(r, c, addr)) == NULL)
+				continue;
+			rc->diagnostic = rb_json_get_string(
+				r->arena, rb_json_value(el, ee, "diagnosticCode"), ee);
+			if (rc->diagnostic != NULL) {
+				char *semi = strchr(rc->diagnostic, ';');
+
+				if (semi != NULL && semi - rc->diagnostic < 12)
+					rc->diagnostic = semi + 1;
+				rb_str_squeeze(rc->diagnostic);
+			}
+			v = rb_json_get_string(r->arena, rb_json_value(el, ee, "status"), ee);
+			if (v != NULL && rb_status_normalize(v, rc->status) == 0)
+				rc->status_from = "dsn";
+			rc->action = rb_json_get_string(r->arena,
+						    rb_json_value(el, ee, "action"), ee);
+			if (btype != NULL && strcmp(btype, "Transient") == 0 &&
+			    rc->action == NULL)
+				rc->action = "delayed";
+		}
+	} else if (strcmp(t, "Delivery") == 0) {
+		char *resp = rb_json_get_string(
+			r->arena, rb_json_value(j, end, "smtpResponse"), end);
+
+		arr = rb_json_value(j, end, "recipients");
+		while ((el = rb_json_next(arr, end, &it)) != NULL) {
+			char *addr = rb_addr_extract(
+				r->arena, rb_json_get_string(r->arena, el, end));
+			struct rb_rcpt *rc;
+
+			if (addr == NULL || (rc = add(r, c, addr)) == NULL)
+				continue;
+			rc->action = "delivered";
+			rc->diagnostic = resp;
+		}
+	}
+	if (r->n_rcpts > before) {
+		char *mta = rb_json_get_string(
+			r->arena, rb_json_value(j, end, "reportingMTA"), end);
+
+		if (mta != NULL && r->reporting_mta == NULL) {
+			char *semi = strchr(mta, ';');
+
+			r->reporting_mta = semi ? rb_str_trim(semi + 1) : mta;
+		}
+	}
+	return r->n_rcpts - before;
+}
+
 /* Exim, Google and others name the failed recipients in a header. */
 static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
 				   const char *expl, size_t len)
@@ -581,6 +687,7 @@ static const struct {
 	const char *id;
 	rb_decoder_fn fn;
 } decoders[] = {
+	{"decode:amazonses-json", decode_ses_json},
 	{"decode:x-failed-recipients", decode_failed_header},
 	{"decode:generic", decode_generic},
 	{"decode:phrase", decode_phrase},
@@ -593,7 +700,9 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 	bool delay;
 
 	if (r->text == NULL || r->text_len == 0 ||
-	    !rb_decode_is_failure_notice(r))
+	    (!rb_decode_is_failure_notice(r) &&
+	     rb_memcasemem(r->text, r->text_len, "notificationType\\\"") == NULL &&
+	     rb_memcasemem(r->text, r->text_len, "\"notificationType\"") == NULL))
 		return;
 	elen = rb_decode_explanation_len(r->text, r->text_len);
 	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++) {
@@ -631,6 +740,14 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 
 			rb_str_squeeze(s);
 			rc->diagnostic = s;
+		}
+		if (rc->action != NULL && strcmp(rc->action, "delivered") == 0) {
+			rc->kind = RB_KIND_DELIVERED;
+			continue;
+		}
+		if (rc->action != NULL && strcmp(rc->action, "delayed") == 0) {
+			rc->kind = RB_KIND_DELAY;
+			continue;
 		}
 		rc->action = "failed";
 		rc->kind = RB_KIND_BOUNCE;

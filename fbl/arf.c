@@ -8,6 +8,7 @@
 #include "fbl/arf.h"
 #include "parsers/addr.h"
 #include "parsers/fields.h"
+#include "parsers/json.h"
 
 static char *dup_field(struct rb_report *r, const struct rb_fields *f,
 		       const char *name)
@@ -132,6 +133,53 @@ static bool is_jmrp_legacy(const struct rb_report *r)
 	       r->orig.found_in != NULL;
 }
 
+/* Amazon SES complaint notifications forwarded as mail (SNS):
+ * {"notificationType":"Complaint","complaint":{"complainedRecipients":
+ * [{"emailAddress":..}],"complaintFeedbackType":"abuse",..}} */
+static bool read_ses_complaint(struct rb_report *r, const struct rb_limits *lim)
+{
+	const char *t = r->text, *end, *j, *arr, *it = NULL, *el;
+	char *type;
+
+	if (t == NULL)
+		return false;
+	j = rb_json_locate(r->arena, t, r->text_len, "notificationType", &end);
+	if (j == NULL)
+		return false;
+	type = rb_json_get_string(r->arena, rb_json_value(j, end, "notificationType"),
+			      end);
+	if (type == NULL || strcmp(type, "Complaint") != 0)
+		return false;
+	r->kind = RB_KIND_COMPLAINT;
+	r->rule = "amazonses:complaint-json";
+	r->fb.feedback_type = rb_json_get_string(
+		r->arena, rb_json_value(j, end, "complaintFeedbackType"), end);
+	if (r->fb.feedback_type == NULL)
+		r->fb.feedback_type = "abuse";
+	r->fb.user_agent = rb_json_get_string(
+		r->arena, rb_json_value(j, end, "userAgent"), end);
+	r->fb.arrival_date = rb_json_get_string(
+		r->arena, rb_json_value(j, end, "arrivalDate"), end);
+	arr = rb_json_value(j, end, "complainedRecipients");
+	while ((el = rb_json_next(arr, end, &it)) != NULL) {
+		const char *ee = rb_json_skip(el, end);
+
+		if (ee == NULL)
+			break;
+		add_feedback_rcpt(r, lim,
+				  rb_addr_extract(r->arena,
+						  rb_json_get_string(r->arena,
+								 rb_json_value(el, ee, "emailAddress"),
+								 ee)),
+				  "amazonses:complained-recipients");
+	}
+	if (r->orig.envelope_from == NULL)
+		r->orig.envelope_from = rb_addr_extract(
+			r->arena, rb_json_get_string(r->arena,
+						 rb_json_value(j, end, "source"), end));
+	return true;
+}
+
 static bool is_apple_unsubscribe(const struct rb_report *r)
 {
 	const char *v = rb_report_header(r, "X-Apple-Unsubscribe");
@@ -149,6 +197,8 @@ bool rb_fbl_classify(struct rb_report *r, const struct rb_limits *lim)
 		r->rule = "jmrp:legacy";
 		add_feedback_rcpt(r, lim, recipient_from_original(r),
 				  "jmrp:x-hmxmroriginalrecipient");
+	} else if (read_ses_complaint(r, lim)) {
+		r->fb.provider = "amazonses";
 	} else if (is_apple_unsubscribe(r)) {
 		r->kind = RB_KIND_COMPLAINT;
 		r->fb.feedback_type = "opt-out";
@@ -159,7 +209,8 @@ bool rb_fbl_classify(struct rb_report *r, const struct rb_limits *lim)
 	}
 	for (size_t i = 0; i < r->n_rcpts; i++)
 		r->rcpts[i].kind = r->kind;
-	r->fb.provider = rb_fbl_provider(r);
+	if (r->fb.provider == NULL)
+		r->fb.provider = rb_fbl_provider(r);
 	if (r->fb.source_ip == NULL)
 		r->fb.source_ip = r->orig.source_ip;
 	return true;
