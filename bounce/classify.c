@@ -288,8 +288,7 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 	subj.diagnostic = rc->diagnostic;
 	subj.subject = r->subject;
 	subj.body = r->text;
-	subj.body_len = r->text ? rb_decode_explanation_len(r->text, r->text_len)
-				: 0;
+	subj.body_len = r->expl_len;
 	subj.from = r->from;
 	subj.host = rc->remote_mta ? rc->remote_mta : r->reporting_mta;
 	subj.status = rc->status;

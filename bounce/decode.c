@@ -14,52 +14,6 @@
 
 #define DIAG_MAX 2048
 
-/* Lines that start the returned original message. */
-static const char *const orig_markers[] = {
-	"below this line is a copy of the message",
-	"this is a copy of the message",
-	"original message follows",
-	"original message --",
-	"original message headers",
-	"returned message follows",
-	"the header of the original message",
-	"headers of the original message",
-	"copy of the original message",
-	"unsent message below",
-	"message text follows",
-	"content-type: message/rfc822",
-	"included is a copy of the message header",
-	"message headers follow",
-	"headers of your message follow",
-	"----- original message -----",
-	"the original message headers",
-	"original message header",
-	"this is the original message",
-	"your message reads",
-	"unsent message follows",
-	"----- message header follows",
-};
-
-size_t rb_decode_explanation_len(const char *text, size_t len)
-{
-	const char *p = text, *end = text + len;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		for (size_t i = 0; i < sizeof(orig_markers) / sizeof(orig_markers[0]); i++) {
-			if (rb_memcasemem(p, ll, orig_markers[i]) != NULL &&
-			    p != text)
-				return (size_t)(p - text);
-		}
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	return len;
-}
-
 bool rb_decode_is_failure_notice(const struct rb_report *r)
 {
 	static const char *const subj[] = {
@@ -115,7 +69,7 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 
 	if (t == NULL || alen == 0)
 		return;
-	elen = rb_decode_explanation_len(t, r->text_len);
+	elen = r->expl_len;
 	end = t + elen;
 	hit = rb_memcasemem(t, elen, rc->recipient);
 	if (hit == NULL)
@@ -176,7 +130,7 @@ const char *rb_decode_command_for(const struct rb_report *r,
 
 	if (t == NULL || rc->recipient == NULL)
 		return NULL;
-	end = t + rb_decode_explanation_len(t, r->text_len);
+	end = t + r->expl_len;
 	for (p = t; p < end &&
 		    (hit = rb_memcasemem(p, (size_t)(end - p), rc->recipient));
 	     p = hit + 1) {
@@ -704,7 +658,7 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 	     rb_memcasemem(r->text, r->text_len, "notificationType\\\"") == NULL &&
 	     rb_memcasemem(r->text, r->text_len, "\"notificationType\"") == NULL))
 		return;
-	elen = rb_decode_explanation_len(r->text, r->text_len);
+	elen = r->expl_len;
 	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++) {
 		if (decoders[i].fn(r, c, r->text, elen) > 0) {
 			r->rule = decoders[i].id;

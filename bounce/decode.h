@@ -19,10 +19,6 @@ typedef size_t (*rb_decoder_fn)(struct rb_report *r, struct rb_classifier *c,
 /* Runs the decoders over @r->text. Sets @r->rule to the decoder's id. */
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c);
 
-/* Length of the explanation part of @text: up to where the returned
- * original message starts. */
-size_t rb_decode_explanation_len(const char *text, size_t len);
-
 /* Sets @rc->diagnostic from the line of the human-readable text that
  * names the recipient (and the lines that continue it). */
 void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc);

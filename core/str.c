@@ -77,19 +77,37 @@ int rb_strncasecmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
+/* Next occurrence of byte @c in [p, lim) or NULL. */
+static const char *next_of(const char *p, const char *lim, int c)
+{
+	return p < lim ? memchr(p, c, (size_t)(lim - p)) : NULL;
+}
+
 const char *rb_memcasemem(const char *hay, size_t len, const char *needle)
 {
 	size_t nl = strlen(needle);
-	size_t i;
+	const char *lim, *a, *b;
+	int c0, c1;
 
 	if (nl == 0)
 		return hay;
 	if (nl > len)
 		return NULL;
-	for (i = 0; i + nl <= len; i++) {
-		if (lc((unsigned char)hay[i]) == lc((unsigned char)needle[0]) &&
-		    rb_strncasecmp(hay + i, needle, nl) == 0)
-			return hay + i;
+	lim = hay + len - nl + 1; /* last possible start + 1 */
+	c0 = lc((unsigned char)needle[0]);
+	c1 = (c0 >= 'a' && c0 <= 'z') ? c0 - 32 : -1;
+	/* jump between candidate first bytes (both cases) with memchr */
+	a = next_of(hay, lim, c0);
+	b = c1 >= 0 ? next_of(hay, lim, c1) : NULL;
+	while (a != NULL || b != NULL) {
+		const char *q = a == NULL ? b : (b == NULL || a < b ? a : b);
+
+		if (rb_strncasecmp(q + 1, needle + 1, nl - 1) == 0)
+			return q;
+		if (q == a)
+			a = next_of(q + 1, lim, c0);
+		else
+			b = next_of(q + 1, lim, c1);
 	}
 	return NULL;
 }

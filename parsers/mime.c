@@ -581,6 +581,7 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	}
 	if (w.text.truncated || w.html.truncated)
 		r->flags |= RB_PF_TRUNCATED;
+	r->expl_len = r->text ? rb_text_explanation_len(r->text, r->text_len) : 0;
 	r->parts_seen = rb_arena_strdup(r->arena, rb_buf_str(&w.seen));
 
 	if (w.orig_hdrs != NULL)

@@ -140,6 +140,58 @@ void rb_original_from_headers(struct rb_report *r, const char *text,
 	r->flags |= f.flags & (RB_PF_TRUNCATED | RB_PF_LIMIT_HIT);
 }
 
+/* Lines that start the returned original message. */
+static const char *const orig_markers[] = {
+	"below this line is a copy of the message",
+	"this is a copy of the message",
+	"original message follows",
+	"original message --",
+	"original message headers",
+	"returned message follows",
+	"the header of the original message",
+	"headers of the original message",
+	"copy of the original message",
+	"unsent message below",
+	"message text follows",
+	"content-type: message/rfc822",
+	"included is a copy of the message header",
+	"message headers follow",
+	"headers of your message follow",
+	"----- original message -----",
+	"the original message headers",
+	"original message header",
+	"this is the original message",
+	"your message reads",
+	"unsent message follows",
+	"----- message header follows",
+};
+
+size_t rb_text_explanation_len(const char *text, size_t len)
+{
+	size_t best = len;
+
+	/* the earliest marker wins; the explanation ends at its line start
+	 * (a marker on the very first line is a preamble, not the end) */
+	for (size_t i = 0; i < sizeof(orig_markers) / sizeof(orig_markers[0]); i++) {
+		const char *hit = rb_memcasemem(text, best, orig_markers[i]);
+
+		while (hit != NULL) {
+			const char *b = hit;
+
+			while (b > text && b[-1] != '\n')
+				b--;
+			if (b != text) {
+				if ((size_t)(b - text) < best)
+					best = (size_t)(b - text);
+				break;
+			}
+			hit = rb_memcasemem(hit + 1, best - (size_t)(hit + 1 - text),
+					    orig_markers[i]);
+		}
+	}
+	return best;
+}
+
 static int header_line_start(const char *p)
 {
 	static const char *names[] = {"Return-Path:", "Received:", "From:",

@@ -43,6 +43,11 @@ void rb_original_from_headers(struct rb_report *r, const char *text,
 void rb_original_from_text(struct rb_report *r,
 			   const struct rb_parse_opts *opts);
 
+/* Length of the explanation part of @text: up to the line where the
+ * returned original message starts ("Below this line is a copy of the
+ * message", "----- Original message -----", ...). */
+size_t rb_text_explanation_len(const char *text, size_t len);
+
 /* Resolves the sender identity of the original message in the DESIGN.md
  * order: tracking headers, VERP, ARF Original-Mail-From, Return-Path,
  * Sender, From. Call again after the ARF fields are known. */

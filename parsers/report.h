@@ -114,6 +114,7 @@ struct rb_report {
 	char *envelope_to;     /* Delivered-To / X-Original-To / To of the bounce */
 	char *text;	       /* human-readable parts, UTF-8, capped */
 	size_t text_len;
+	size_t expl_len;       /* the part of text before the returned original */
 	char *ds_raw;	       /* decoded message/delivery-status body */
 	size_t ds_len;
 	bool ds_global;	       /* RFC 6533 global-delivery-status */
