@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce/literal.h"
 #include "bounce/rules.h"
 #include "core/buf.h"
 #include "core/mem.h"
@@ -49,7 +50,18 @@ const char *rb_reason_lookup(const char *name)
 
 struct rb_ruleset *rb_ruleset_new(void)
 {
-	return rb_xcalloc(1, sizeof(struct rb_ruleset));
+	struct rb_ruleset *set = rb_xcalloc(1, sizeof(struct rb_ruleset));
+	const char *v = getenv("REBOUND_NO_PREFILTER");
+
+	set->no_prefilter = v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+	return set;
+}
+
+static void free_lits(char **lits, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lits[i]);
+	free(lits);
 }
 
 static void rule_clear(struct rb_rule *r)
@@ -59,6 +71,7 @@ static void rule_clear(struct rb_rule *r)
 	free(r->blocklist);
 	free(r->if_status);
 	pcre2_code_free(r->re);
+	free_lits(r->lits, r->nlits);
 	pcre2_code_free(r->if_from);
 	pcre2_code_free(r->if_host);
 	memset(r, 0, sizeof(*r));
@@ -107,7 +120,18 @@ struct pending {
 	struct rb_buf pat;
 	unsigned nmatch;
 	int open;
+	char **lits; /* required literal per match line */
+	size_t nlits;
+	int no_literal; /* some match line has none */
 };
+
+static void pending_lits_reset(struct pending *p)
+{
+	free_lits(p->lits, p->nlits);
+	p->lits = NULL;
+	p->nlits = 0;
+	p->no_literal = 0;
+}
 
 static int finish(struct rb_ruleset *set, struct pending *p,
 		  struct rb_error *err)
@@ -134,6 +158,13 @@ static int finish(struct rb_ruleset *set, struct pending *p,
 	r->re = compile(rb_buf_str(&p->pat), r->file, r->line, err);
 	if (r->re == NULL)
 		goto fail;
+	if (!p->no_literal && p->nlits > 0) {
+		r->lits = p->lits;
+		r->nlits = p->nlits;
+		p->lits = NULL;
+		p->nlits = 0;
+	}
+	pending_lits_reset(p);
 	rb_buf_reset(&p->pat);
 	for (i = 0; i < set->n; i++) {
 		if (strcmp(set->rules[i].id, r->id) == 0)
@@ -152,6 +183,7 @@ static int finish(struct rb_ruleset *set, struct pending *p,
 fail:
 	rule_clear(r);
 	rb_buf_reset(&p->pat);
+	pending_lits_reset(p);
 	return -1;
 }
 
@@ -218,6 +250,17 @@ static int directive(struct pending *p, const char *file, unsigned line,
 		if (probe == NULL)
 			return -1;
 		pcre2_code_free(probe);
+		{
+			char *set[64];
+			size_t k = rb_literal_set(val, set, 64);
+
+			if (k == 0)
+				p->no_literal = 1;
+			p->lits = rb_xrealloc(p->lits, (p->nlits + k + 1) *
+							  sizeof(*p->lits));
+			for (size_t i = 0; i < k; i++)
+				p->lits[p->nlits++] = set[i];
+		}
 		if (p->nmatch++ > 0)
 			rb_buf_addc(&p->pat, '|');
 		rb_buf_adds(&p->pat, "(?:");
@@ -373,6 +416,7 @@ static int load_file(struct rb_ruleset *set, const char *path, bool user,
 			p.r.fault = -1;
 			p.nmatch = 0;
 			p.open = 1;
+			pending_lits_reset(&p);
 			continue;
 		}
 		if (directive(&p, path, lineno, key, val, err) < 0)
@@ -384,6 +428,7 @@ static int load_file(struct rb_ruleset *set, const char *path, bool user,
 out:
 	if (p.open)
 		rule_clear(&p.r);
+	pending_lits_reset(&p);
 	rb_buf_free(&p.pat);
 	free(line);
 	fclose(fp);
@@ -443,10 +488,14 @@ struct rb_rule_matcher {
 	struct rb_rule_subject last;
 	unsigned char *state; /* 0 unknown, 1 match, 2 no match */
 	size_t cap;
+	struct rb_buf lower; /* the diagnostic, ASCII-lowercased, for the
+			      * literal prefilter */
+	bool lower_ok;
 };
 
 void rb_rule_matcher_reset(struct rb_rule_matcher *m)
 {
+	m->lower_ok = false;
 	memset(&m->last, 0, sizeof(m->last));
 	if (m->state != NULL)
 		memset(m->state, 0, m->cap);
@@ -475,6 +524,7 @@ void rb_rule_matcher_free(struct rb_rule_matcher **mp)
 	pcre2_match_context_free((*mp)->mc);
 	pcre2_jit_stack_free((*mp)->js);
 	free((*mp)->state);
+	rb_buf_free(&(*mp)->lower);
 	free(*mp);
 	*mp = NULL;
 }
@@ -530,11 +580,44 @@ static bool status_fits(const char *list, const char *status)
 }
 
 /* Does @r match @subj (conditions and patterns)? */
+/* Could @r match the diagnostic at all? False only when none of its
+ * required literals occurs in it. */
+static bool literal_may_match(struct rb_rule_matcher *m, const struct rb_rule *r,
+			      const char *diag)
+{
+	if (diag == NULL)
+		return false;
+	if (!m->lower_ok) {
+		size_t len = strlen(diag);
+
+		if (len > RULE_MAX_SUBJECT)
+			len = RULE_MAX_SUBJECT;
+		rb_buf_reset(&m->lower);
+		rb_buf_add(&m->lower, diag, len);
+		for (size_t i = 0; i < m->lower.len; i++) {
+			char c = m->lower.data[i];
+
+			if (c >= 'A' && c <= 'Z')
+				m->lower.data[i] = (char)(c + 32);
+		}
+		m->lower_ok = true;
+	}
+	for (size_t i = 0; i < r->nlits; i++) {
+		if (strstr(rb_buf_str(&m->lower), r->lits[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
 static int rule_matches(struct rb_rule_matcher *m, const struct rb_rule *r,
 			const struct rb_rule_subject *subj, char *ev,
-			size_t evsz)
+			size_t evsz, bool prefilter)
 {
 	size_t blen;
+
+	if (prefilter && r->nlits > 0 && r->on == RB_RULE_ON_DIAGNOSTIC &&
+	    !literal_may_match(m, r, subj->diagnostic))
+		return 0;
 
 	if (r->if_status != NULL && !status_fits(r->if_status, subj->status))
 		return 0;
@@ -569,6 +652,7 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 	if (memcmp(&m->last, subj, sizeof(*subj)) != 0) {
 		memset(m->state, 0, m->cap);
 		m->last = *subj;
+		m->lower_ok = false;
 	}
 	/* user rules first, then built-in ones, each in file order */
 	for (size_t j = 0; j < 2 * set->n; j++) {
@@ -582,11 +666,13 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 		if (want_reason ? r->reason == NULL : r->blocklist == NULL)
 			continue;
 		if (m->state[i] == 0)
-			m->state[i] = rule_matches(m, r, subj, NULL, 0) ? 1 : 2;
+			m->state[i] = rule_matches(m, r, subj, NULL, 0,
+						   !set->no_prefilter) ? 1 : 2;
 		if (m->state[i] == 1) {
 			if (evidence_r != NULL && ev_size > 0) {
 				evidence_r[0] = '\0';
-				(void)rule_matches(m, r, subj, evidence_r, ev_size);
+				(void)rule_matches(m, r, subj, evidence_r, ev_size,
+						   false);
 			}
 			return r;
 		}

@@ -47,6 +47,8 @@ struct rb_rule {
 	char *if_status;      /* comma list of status prefixes, or NULL */
 	bool user;	      /* from a user file: tried before built-ins */
 	void *re;	      /* pcre2_code * of the OR of all match lines */
+	char **lits;	      /* required literal of each match line (lowercase), */
+	size_t nlits;	      /* or 0 when some line has none: no prefilter */
 	void *if_from;	      /* pcre2_code * or NULL */
 	void *if_host;	      /* pcre2_code * or NULL */
 	unsigned long hits;   /* counted by the matcher owner */
@@ -55,6 +57,7 @@ struct rb_rule {
 struct rb_ruleset {
 	struct rb_rule *rules;
 	size_t n;
+	bool no_prefilter; /* REBOUND_NO_PREFILTER=1: always run PCRE2 */
 };
 
 /* What the evidence said about one recipient, for rules to look at. */

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bounce/literal.c - required-literal extraction (see literal.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+
+#include "bounce/literal.h"
+
+struct run {
+	char cur[256];
+	size_t n;
+	char *best;
+	size_t best_n;
+	size_t size;
+};
+
+static void flush(struct run *r)
+{
+	if (r->n >= RB_LITERAL_MIN && r->n > r->best_n && r->n < r->size) {
+		memcpy(r->best, r->cur, r->n);
+		r->best[r->n] = '\0';
+		r->best_n = r->n;
+	}
+	r->n = 0;
+}
+
+static void add(struct run *r, char c)
+{
+	if (r->n + 1 >= sizeof(r->cur)) {
+		flush(r);
+		return;
+	}
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c + 32);
+	r->cur[r->n++] = c;
+}
+
+/* Skips a character class starting at @p ('['); returns past its ']'. */
+static const char *skip_class(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p && *p != ']') {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '[' && p[1] == ':') {
+			const char *e = strstr(p + 2, ":]");
+
+			if (e != NULL)
+				p = e + 1;
+		}
+		p++;
+	}
+	return *p ? p + 1 : p;
+}
+
+/* Skips a group starting at @p ('('); returns past its ')', or NULL. */
+static const char *skip_group(const char *p)
+{
+	int depth = 0;
+
+	while (*p) {
+		if (*p == '\\' && p[1]) {
+			p += 2;
+			continue;
+		}
+		if (*p == '[') {
+			p = skip_class(p);
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+/* Is the quantifier at @p one that allows zero repetitions? Sets *len_r to
+ * its length (0 = no quantifier), including a lazy/possessive suffix. */
+static int quantifier(const char *p, size_t *len_r, int *optional_r)
+{
+	const char *q = p;
+
+	*optional_r = 0;
+	if (*q == '?' || *q == '*') {
+		*optional_r = 1;
+		q++;
+	} else if (*q == '+') {
+		q++;
+	} else if (*q == '{' && q[1] >= '0' && q[1] <= '9') {
+		const char *e = strchr(q, '}');
+
+		if (e == NULL)
+			return 0;
+		*optional_r = q[1] == '0' && (q[2] == ',' || q[2] == '}');
+		q = e + 1;
+	} else {
+		*len_r = 0;
+		return 0;
+	}
+	if (*q == '?' || *q == '+')
+		q++;
+	*len_r = (size_t)(q - p);
+	return 1;
+}
+
+size_t rb_literal_required(const char *pattern, char *out, size_t size)
+{
+	struct run r;
+	const char *p = pattern;
+
+	memset(&r, 0, sizeof(r));
+	r.best = out;
+	r.size = size;
+	if (size > 0)
+		out[0] = '\0';
+	/* extended mode or quoting would change what characters mean */
+	if (strstr(pattern, "(?x") != NULL || strstr(pattern, "\\Q") != NULL ||
+	    strstr(pattern, "(*") != NULL)
+		return 0;
+	while (*p) {
+		size_t ql;
+		int opt;
+
+		if (*p == '|') {
+			out[0] = '\0';
+			return 0; /* top-level alternation */
+		}
+		if (*p == '(') {
+			const char *e = skip_group(p);
+
+			if (e == NULL) {
+				out[0] = '\0';
+				return 0;
+			}
+			flush(&r);
+			p = e;
+			if (quantifier(p, &ql, &opt))
+				p += ql;
+			continue;
+		}
+		if (*p == '[' || *p == '.' || *p == '^' || *p == '$') {
+			flush(&r);
+			p = *p == '[' ? skip_class(p) : p + 1;
+			if (quantifier(p, &ql, &opt))
+				p += ql;
+			continue;
+		}
+		if (*p == '\\') {
+			char e = p[1];
+
+			if (e == '\0')
+				break;
+			p += 2;
+			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+			    (e >= '0' && e <= '9')) {
+				/* \b \s \d \x.. \p{..} \1 ...: not a literal */
+				flush(&r);
+				if (e == 'x' || e == 'p' || e == 'P' || e == 'g' ||
+				    e == 'k' || e == 'N') {
+					if (*p == '{') {
+						const char *c = strchr(p, '}');
+
+						p = c ? c + 1 : p;
+					} else if (e == 'x') {
+						p += strspn(p, "0123456789abcdefABCDEF") > 2
+							     ? 2
+							     : strspn(p, "0123456789abcdefABCDEF");
+					}
+				}
+				if (quantifier(p, &ql, &opt))
+					p += ql;
+				continue;
+			}
+			/* escaped punctuation is that character */
+			if (quantifier(p, &ql, &opt)) {
+				if (!opt)
+					add(&r, e);
+				flush(&r);
+				p += ql;
+			} else {
+				add(&r, e);
+			}
+			continue;
+		}
+		if ((unsigned char)*p >= 0x80 || *p == '\t' || *p == '\n') {
+			flush(&r);
+			p++;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{' ||
+		    *p == ')') {
+			/* a stray quantifier: be safe */
+			flush(&r);
+			p++;
+			continue;
+		}
+		/* an ordinary character, maybe quantified */
+		if (quantifier(p + 1, &ql, &opt)) {
+			if (!opt)
+				add(&r, *p);
+			flush(&r);
+			p += 1 + ql;
+			continue;
+		}
+		add(&r, *p);
+		p++;
+	}
+	flush(&r);
+	return r.best_n;
+}
+
+/* Splits @inner (a group body) at its top-level '|' and finds each
+ * alternative's required literal. Returns the count, 0 if one lacks it. */
+static size_t alternatives(const char *inner, size_t len, char **out,
+			   size_t max)
+{
+	char *copy = rb_xstrndup(inner, len);
+	char *p = copy, *start = copy;
+	size_t n = 0;
+	int ok = 1;
+
+	for (;; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '[') {
+			p = (char *)skip_class(p) - 1;
+			continue;
+		}
+		if (*p == '(') {
+			const char *e = skip_group(p);
+
+			if (e == NULL) {
+				ok = 0;
+				break;
+			}
+			p = (char *)e - 1;
+			continue;
+		}
+		if (*p == '|' || *p == '\0') {
+			char lit[256];
+			char end = *p;
+
+			*p = '\0';
+			if (n >= max || rb_literal_required(start, lit, sizeof(lit)) == 0) {
+				ok = 0;
+				break;
+			}
+			out[n++] = rb_xstrdup(lit);
+			if (end == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	free(copy);
+	if (!ok) {
+		while (n > 0)
+			free(out[--n]);
+	}
+	return n;
+}
+
+size_t rb_literal_set(const char *pattern, char **out, size_t max)
+{
+	char lit[256];
+	const char *p = pattern;
+
+	if (max == 0)
+		return 0;
+	if (rb_literal_required(pattern, lit, sizeof(lit)) > 0) {
+		out[0] = rb_xstrdup(lit);
+		return 1;
+	}
+	if (strstr(pattern, "(?x") != NULL || strstr(pattern, "\\Q") != NULL ||
+	    strstr(pattern, "(*") != NULL)
+		return 0;
+	/* no top-level alternation allowed */
+	while (*p) {
+		if (*p == '\\' && p[1]) {
+			p += 2;
+			continue;
+		}
+		if (*p == '[') {
+			p = skip_class(p);
+			continue;
+		}
+		if (*p == '|')
+			return 0;
+		if (*p == '(') {
+			const char *e = skip_group(p), *body = p + 1;
+			size_t ql;
+			int opt = 0;
+
+			if (e == NULL)
+				return 0;
+			if (quantifier(e, &ql, &opt) && opt) {
+				p = e + ql;
+				continue;
+			}
+			if (*body == '?') {
+				/* (?: (?i: (?<name> are groups; lookarounds and
+				 * option settings are not */
+				if (body[1] == '=' || body[1] == '!' ||
+				    (body[1] == '<' && (body[2] == '=' || body[2] == '!'))) {
+					p = e;
+					continue;
+				}
+				if (body[1] == '<' || body[1] == 'P' || body[1] == '\'') {
+					const char *gt = strpbrk(body, ">'");
+
+					body = gt ? gt + 1 : e - 1;
+				} else {
+					const char *colon = body + 1;
+
+					while (colon < e - 1 && *colon != ':' && *colon != ')')
+						colon++;
+					if (*colon != ':') {
+						p = e;
+						continue;
+					}
+					body = colon + 1;
+				}
+			}
+			{
+				size_t n = alternatives(body, (size_t)(e - 1 - body),
+							out, max);
+
+				if (n > 0)
+					return n;
+			}
+			p = e;
+			continue;
+		}
+		p++;
+	}
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tests/unit/test_literal.c - required literals of rule patterns: the
+ * prefilter may only skip PCRE2 when the pattern cannot match, so every
+ * literal it returns must be in every text the pattern matches.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce/literal.h"
+
+static void test_required(void **state)
+{
+	static const struct {
+		const char *pattern;
+		const char *want; /* "" = none */
+	} rows[] = {
+		{"user unknown", "user unknown"},
+		{"\\bno\\s+such\\s+user\\b", "such"},
+		{"mailbox\\s+full", "mailbox"},
+		{"over\\s+quota", "quota"},
+		{"quotas? exceeded", " exceeded"},
+		{"users?\\s+unknown", "unknown"},
+		{"ab+cdef", "cdef"}, /* "abbcdef" matches too */
+		{"x(?:foo|bar)yz", ""},
+		{"foo|barbaz", ""},
+		{"S3150", "s3150"},
+		{"\\bIB(?:101|504)\\b", ""},
+		{"spamhaus\\.org", "spamhaus.org"},
+		{"[a-z]+@example", "@example"},
+		{"(?x) a b c d", ""},
+		{"colou?r scheme", "r scheme"},
+		{"a{0,3}bcd", "bcd"},
+		{"\\x41bcd", "bcd"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char out[256];
+		size_t n = rb_literal_required(rows[i].pattern, out, sizeof(out));
+
+		if (strcmp(n ? out : "", rows[i].want) != 0) {
+			fprintf(stderr, "[%s] got \"%s\", want \"%s\"\n",
+				rows[i].pattern, n ? out : "", rows[i].want);
+			fail();
+		}
+	}
+}
+
+static void test_set(void **state)
+{
+	static const struct {
+		const char *pattern;
+		const char *want; /* literals joined with '|', "" = none */
+	} rows[] = {
+		{"\\b(?:spamhaus\\s+xbl|exploits\\s+block\\s+list)\\b",
+		 "spamhaus|exploits"},
+		{"\\bIB(?:101|504|510)\\b", "101|504|510"},
+		{"(?:unknown|invalid)\\s+(?:user|recipient)", "unknown|invalid"},
+		{"(?:a|bc)\\s+(?:user|recipient)", "user|recipient"},
+		{"(?:foo)?bar", "bar"},
+		{"(?:foo)?ba", ""},
+		{"(?<!sender\\s)address\\s+rejected", "rejected"},
+		{"(?=abc)d", ""},
+		{"top|level", ""},
+		{"plain words", "plain words"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *set[16];
+		char got[512] = "";
+		size_t n = rb_literal_set(rows[i].pattern, set, 16);
+
+		size_t used = 0;
+
+		for (size_t k = 0; k < n; k++) {
+			int w = snprintf(got + used, sizeof(got) - used, "%s%s",
+					 k > 0 ? "|" : "", set[k]);
+
+			if (w > 0 && (size_t)w < sizeof(got) - used)
+				used += (size_t)w;
+			free(set[k]);
+		}
+		if (strcmp(got, rows[i].want) != 0) {
+			fprintf(stderr, "[%s] got \"%s\", want \"%s\"\n",
+				rows[i].pattern, got, rows[i].want);
+			fail();
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_required),
+		cmocka_unit_test(test_set),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
