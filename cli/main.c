@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cmd_db.h"
 #include "cli/input.h"
 #include "cli/output.h"
 #include "cli/pipeline.h"
@@ -111,6 +112,10 @@ static void usage(FILE *fp)
 	      "        classify bounces and complaints; one result per recipient\n"
 	      "  explain [--mbox] [-c FILE] PATH... | -\n"
 	      "        show which parts were read and what decided each field\n"
+	      "  ingest [--mbox] [-c FILE] PATH... | -\n"
+	      "        classify and store in PostgreSQL (exit 75: database unreachable)\n"
+	      "  db migrate [-c FILE] [--to N] | db status [-c FILE]\n"
+	      "        install or upgrade the database schema, or show its version\n"
 	      "  check-config [-c FILE]\n"
 	      "        validate the configuration and the rule files\n"
 	      "  version\n",
@@ -236,6 +241,10 @@ int main(int argc, char **argv)
 		ret = cmd_parse(argc - 1, argv + 1, false);
 	else if (strcmp(argv[1], "explain") == 0)
 		ret = cmd_parse(argc - 1, argv + 1, true);
+	else if (strcmp(argv[1], "ingest") == 0)
+		ret = rb_cmd_ingest(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "db") == 0)
+		ret = rb_cmd_db(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "check-config") == 0)
 		ret = cmd_check_config(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "version") == 0 ||

@@ -95,23 +95,14 @@ static void key(FILE *fp, const char *k, const char *v, int first)
 
 static void flags_list(FILE *fp, unsigned f)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {
-		{RB_PF_TRUNCATED, "truncated"},
-		{RB_PF_INVALID_SYNTAX, "invalid-syntax"},
-		{RB_PF_LIMIT_HIT, "limit-hit"},
-		{RB_PF_BAD_CHARSET, "bad-charset"},
-		{RB_PF_MIME_WARNING, "mime-warning"},
-		{RB_PF_TOO_BIG, "too-big"},
-	};
 	int first = 1;
 
 	fputc('[', fp);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (f & names[i].bit) {
-			fprintf(fp, "%s\"%s\"", first ? "" : ",", names[i].name);
+	for (unsigned bit = 1; bit <= RB_PF_LAST; bit <<= 1) {
+		const char *name = rb_flag_name(bit);
+
+		if ((f & bit) && name != NULL) {
+			fprintf(fp, "%s\"%s\"", first ? "" : ",", name);
 			first = 0;
 		}
 	}

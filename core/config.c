@@ -13,7 +13,7 @@
 #include "core/mem.h"
 #include "core/str.h"
 
-enum key_type { K_GROUP, K_INT, K_STRING, K_STRLIST };
+enum key_type { K_GROUP, K_INT, K_UINT, K_STRING, K_STRLIST };
 
 struct key {
 	const char *group; /* "" for top level */
@@ -25,6 +25,7 @@ static const struct key schema[] = {
 	{"", "limits", K_GROUP},
 	{"", "parse", K_GROUP},
 	{"", "rules", K_GROUP},
+	{"", "database", K_GROUP},
 	{"limits", "max_message_size", K_INT},
 	{"limits", "max_parts", K_INT},
 	{"limits", "max_depth", K_INT},
@@ -38,6 +39,11 @@ static const struct key schema[] = {
 	{"parse", "verp", K_STRING},
 	{"rules", "files", K_STRLIST},
 	{"rules", "dir", K_STRING},
+	{"database", "conninfo", K_STRING},
+	{"database", "batch_size", K_INT},
+	{"database", "keep_raw_days", K_UINT},
+	{"database", "retries", K_INT},
+	{"database", "retry_delay_ms", K_INT},
 };
 
 static const char *type_name(enum key_type t)
@@ -47,6 +53,8 @@ static const char *type_name(enum key_type t)
 		return "a group";
 	case K_INT:
 		return "an integer";
+	case K_UINT:
+		return "a non-negative integer";
 	case K_STRING:
 		return "a string";
 	case K_STRLIST:
@@ -63,6 +71,7 @@ static bool type_ok(config_setting_t *s, enum key_type t)
 	case K_GROUP:
 		return ty == CONFIG_TYPE_GROUP;
 	case K_INT:
+	case K_UINT:
 		return ty == CONFIG_TYPE_INT || ty == CONFIG_TYPE_INT64;
 	case K_STRING:
 		return ty == CONFIG_TYPE_STRING;
@@ -122,10 +131,10 @@ static int check_group(config_setting_t *g, const char *gname,
 				       type_name(k->type));
 			return where_err(err, path, s, "setting '", what, "");
 		}
-		if (k->type == K_INT) {
+		if (k->type == K_INT || k->type == K_UINT) {
 			long long v = config_setting_get_int64(s);
 
-			if (v <= 0 || v > (1LL << 40))
+			if (v < (k->type == K_INT ? 1 : 0) || v > (1LL << 40))
 				return where_err(err, path, s, "setting '",
 						 name, "' is out of range");
 		}
@@ -168,6 +177,11 @@ struct rb_config *rb_config_default(void)
 	c->verp = rb_xstrdup(RB_DEF_VERP);
 	c->rule_files = rb_xcalloc(1, sizeof(char *));
 	c->rules_dir = rb_xstrdup("");
+	c->database.conninfo = rb_xstrdup("");
+	c->database.batch_size = RB_DEF_DB_BATCH_SIZE;
+	c->database.keep_raw_days = 0;
+	c->database.retries = RB_DEF_DB_RETRIES;
+	c->database.retry_delay_ms = RB_DEF_DB_RETRY_DELAY_MS;
 	return c;
 }
 
@@ -241,6 +255,15 @@ struct rb_config *rb_config_load(const char *path, struct rb_error *err)
 		free(c->rules_dir);
 		c->rules_dir = rb_xstrdup(str);
 	}
+	if (config_lookup_string(&cfg, "database.conninfo", &str) ==
+	    CONFIG_TRUE) {
+		free(c->database.conninfo);
+		c->database.conninfo = rb_xstrdup(str);
+	}
+	get_size(&cfg, "database.batch_size", &c->database.batch_size);
+	get_size(&cfg, "database.keep_raw_days", &c->database.keep_raw_days);
+	get_size(&cfg, "database.retries", &c->database.retries);
+	get_size(&cfg, "database.retry_delay_ms", &c->database.retry_delay_ms);
 	config_destroy(&cfg);
 	return c;
 }
@@ -260,6 +283,7 @@ void rb_config_free(struct rb_config **cp)
 	free(c->rule_files);
 	free(c->verp);
 	free(c->rules_dir);
+	free(c->database.conninfo);
 	free(c->path);
 	free(c);
 	*cp = NULL;

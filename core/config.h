@@ -19,6 +19,19 @@
 /* Default VERP format of the bounce address's local part. */
 #define RB_DEF_VERP "bounces+{sender}={domain}"
 
+/* The database group (db/ reads it; core only loads it). */
+#define RB_DEF_DB_BATCH_SIZE	 500
+#define RB_DEF_DB_RETRIES	 5
+#define RB_DEF_DB_RETRY_DELAY_MS 200
+
+struct rb_database_config {
+	char *conninfo;	       /* libpq conninfo; "" = libpq defaults */
+	size_t batch_size;     /* messages per transaction */
+	size_t keep_raw_days;  /* keep raw bytes of stored reports; 0 = never */
+	size_t retries;	       /* connection attempts before giving up */
+	size_t retry_delay_ms; /* first backoff step, doubled each attempt */
+};
+
 struct rb_config {
 	char *path; /* "" when built from defaults */
 	struct rb_limits limits;
@@ -28,6 +41,7 @@ struct rb_config {
 	char **rule_files; /* user rule files loaded after the built-in ones */
 	size_t n_rule_files;
 	char *rules_dir; /* built-in rules directory; "" = compiled-in default */
+	struct rb_database_config database;
 };
 
 /* Returns (owned) the built-in defaults. */

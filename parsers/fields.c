@@ -185,6 +185,24 @@ size_t rb_fields_parse(struct rb_arena *a, const char *buf, size_t len,
 	return (size_t)(p - buf);
 }
 
+const char *rb_flag_name(unsigned bit)
+{
+	switch (bit) {
+	case RB_PF_TRUNCATED:
+		return "truncated";
+	case RB_PF_INVALID_SYNTAX:
+		return "invalid-syntax";
+	case RB_PF_LIMIT_HIT:
+		return "limit-hit";
+	case RB_PF_BAD_CHARSET:
+		return "bad-charset";
+	case RB_PF_TOO_BIG:
+		return "too-big";
+	default:
+		return NULL;
+	}
+}
+
 const char *rb_fblock_get(const struct rb_fblock *b, const char *name)
 {
 	for (size_t i = 0; i < b->n; i++) {

@@ -21,8 +21,12 @@
 #define RB_PF_INVALID_SYNTAX 0x02u /* malformed input was skipped */
 #define RB_PF_LIMIT_HIT	     0x04u /* a hard limit stopped parsing */
 #define RB_PF_BAD_CHARSET    0x08u /* text could not be converted cleanly */
-#define RB_PF_MIME_WARNING   0x10u /* GMime reported a critical problem */
 #define RB_PF_TOO_BIG	     0x20u /* message over max_message_size */
+
+/* Returns the name of the single flag @bit ("truncated", ...), or NULL;
+ * iterate bits 1, 2, 4, ... up to RB_PF_LAST. */
+const char *rb_flag_name(unsigned bit);
+#define RB_PF_LAST RB_PF_TOO_BIG
 
 struct rb_field {
 	char *name;  /* as written, e.g. "Final-Recipient" */
