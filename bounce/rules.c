@@ -64,14 +64,22 @@ static void free_lits(char **lits, size_t n)
 	free(lits);
 }
 
+static void lines_free(struct rb_rule_line *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		pcre2_code_free(lines[i].re);
+		free_lits(lines[i].lits, lines[i].nlits);
+	}
+	free(lines);
+}
+
 static void rule_clear(struct rb_rule *r)
 {
 	free(r->id);
 	free(r->file);
 	free(r->blocklist);
 	free(r->if_status);
-	pcre2_code_free(r->re);
-	free_lits(r->lits, r->nlits);
+	lines_free(r->lines, r->nlines);
 	pcre2_code_free(r->if_from);
 	pcre2_code_free(r->if_host);
 	memset(r, 0, sizeof(*r));
@@ -117,21 +125,8 @@ static pcre2_code *compile(const char *pat, const char *file, unsigned line,
 
 struct pending {
 	struct rb_rule r;
-	struct rb_buf pat;
-	unsigned nmatch;
 	int open;
-	char **lits; /* required literal per match line */
-	size_t nlits;
-	int no_literal; /* some match line has none */
 };
-
-static void pending_lits_reset(struct pending *p)
-{
-	free_lits(p->lits, p->nlits);
-	p->lits = NULL;
-	p->nlits = 0;
-	p->no_literal = 0;
-}
 
 static int finish(struct rb_ruleset *set, struct pending *p,
 		  struct rb_error *err)
@@ -142,7 +137,7 @@ static int finish(struct rb_ruleset *set, struct pending *p,
 	if (!p->open)
 		return 0;
 	p->open = 0;
-	if (p->nmatch == 0) {
+	if (r->nlines == 0) {
 		rb_error_set(err, RB_E_SYNTAX, "%s:%u: rule '%s' has no match line",
 			     r->file, r->line, r->id);
 		goto fail;
@@ -155,17 +150,6 @@ static int finish(struct rb_ruleset *set, struct pending *p,
 	}
 	if (r->on == 0)
 		r->on = RB_RULE_ON_DIAGNOSTIC;
-	r->re = compile(rb_buf_str(&p->pat), r->file, r->line, err);
-	if (r->re == NULL)
-		goto fail;
-	if (!p->no_literal && p->nlits > 0) {
-		r->lits = p->lits;
-		r->nlits = p->nlits;
-		p->lits = NULL;
-		p->nlits = 0;
-	}
-	pending_lits_reset(p);
-	rb_buf_reset(&p->pat);
 	for (i = 0; i < set->n; i++) {
 		if (strcmp(set->rules[i].id, r->id) == 0)
 			break;
@@ -182,8 +166,6 @@ static int finish(struct rb_ruleset *set, struct pending *p,
 	return 0;
 fail:
 	rule_clear(r);
-	rb_buf_reset(&p->pat);
-	pending_lits_reset(p);
 	return -1;
 }
 
@@ -245,31 +227,29 @@ static int directive(struct pending *p, const char *file, unsigned line,
 		return rb_error_set(err, RB_E_SYNTAX, "%s:%u: '%s' needs a value",
 				    file, line, key);
 	if (strcmp(key, "match") == 0) {
-		pcre2_code *probe = compile(val, file, line, err);
+		pcre2_code *re;
+		struct rb_rule_line *ln;
+		char *set[64];
+		size_t k;
 
-		if (probe == NULL)
-			return -1;
-		pcre2_code_free(probe);
-		{
-			char *set[64];
-			size_t k = rb_literal_set(val, set, 64);
-
-			if (k == 0)
-				p->no_literal = 1;
-			p->lits = rb_xrealloc(p->lits, (p->nlits + k + 1) *
-							  sizeof(*p->lits));
-			for (size_t i = 0; i < k; i++)
-				p->lits[p->nlits++] = set[i];
-		}
-		if (p->nmatch++ > 0)
-			rb_buf_addc(&p->pat, '|');
-		rb_buf_adds(&p->pat, "(?:");
-		rb_buf_adds(&p->pat, val);
-		rb_buf_adds(&p->pat, ")");
-		if (p->pat.truncated)
+		if (strlen(val) > RULE_MAX_PATTERN)
 			return rb_error_set(err, RB_E_LIMIT,
-					    "%s:%u: rule '%s' patterns too long",
-					    file, line, r->id);
+					    "%s:%u: pattern too long", file, line);
+		re = compile(val, file, line, err);
+		if (re == NULL)
+			return -1;
+		r->lines = rb_xrealloc(r->lines,
+				       (r->nlines + 1) * sizeof(*r->lines));
+		ln = &r->lines[r->nlines++];
+		memset(ln, 0, sizeof(*ln));
+		ln->re = re;
+		k = rb_literal_set(val, set, 64);
+		if (k > 0) {
+			ln->lits = rb_xcalloc(k, sizeof(*ln->lits));
+			for (size_t i = 0; i < k; i++)
+				ln->lits[i] = set[i];
+			ln->nlits = k;
+		}
 	} else if (strcmp(key, "on") == 0) {
 		if (parse_on(val, &r->on) < 0)
 			return rb_error_set(err, RB_E_SYNTAX,
@@ -379,7 +359,6 @@ static int load_file(struct rb_ruleset *set, const char *path, bool user,
 		return rb_error_set(err, RB_E_IO, "%s: %s", path,
 				    strerror(errno));
 	memset(&p, 0, sizeof(p));
-	rb_buf_init(&p.pat, RULE_MAX_PATTERN);
 	while ((n = getline(&line, &cap, fp)) >= 0) {
 		char *s, *key, *val;
 
@@ -414,9 +393,7 @@ static int load_file(struct rb_ruleset *set, const char *path, bool user,
 			p.r.user = user;
 			p.r.hard = -1;
 			p.r.fault = -1;
-			p.nmatch = 0;
 			p.open = 1;
-			pending_lits_reset(&p);
 			continue;
 		}
 		if (directive(&p, path, lineno, key, val, err) < 0)
@@ -428,8 +405,6 @@ static int load_file(struct rb_ruleset *set, const char *path, bool user,
 out:
 	if (p.open)
 		rule_clear(&p.r);
-	pending_lits_reset(&p);
-	rb_buf_free(&p.pat);
 	free(line);
 	fclose(fp);
 	return ret;
@@ -580,13 +555,11 @@ static bool status_fits(const char *list, const char *status)
 }
 
 /* Does @r match @subj (conditions and patterns)? */
-/* Could @r match the diagnostic at all? False only when none of its
+/* Could @ln match the diagnostic at all? False only when none of its
  * required literals occurs in it. */
-static bool literal_may_match(struct rb_rule_matcher *m, const struct rb_rule *r,
-			      const char *diag)
+static bool literal_may_match(struct rb_rule_matcher *m,
+			      const struct rb_rule_line *ln, const char *diag)
 {
-	if (diag == NULL)
-		return false;
 	if (!m->lower_ok) {
 		size_t len = strlen(diag);
 
@@ -602,22 +575,38 @@ static bool literal_may_match(struct rb_rule_matcher *m, const struct rb_rule *r
 		}
 		m->lower_ok = true;
 	}
-	for (size_t i = 0; i < r->nlits; i++) {
-		if (strstr(rb_buf_str(&m->lower), r->lits[i]) != NULL)
+	for (size_t i = 0; i < ln->nlits; i++) {
+		if (strstr(rb_buf_str(&m->lower), ln->lits[i]) != NULL)
 			return true;
 	}
 	return false;
 }
 
+/* Does any match line of @r match @s (the diagnostic when @diag)? */
+static int lines_match(struct rb_rule_matcher *m, const struct rb_rule *r,
+		       const char *s, size_t len, bool diag, bool prefilter,
+		       char *ev, size_t evsz)
+{
+	if (s == NULL || len == 0)
+		return 0;
+	for (size_t i = 0; i < r->nlines; i++) {
+		const struct rb_rule_line *ln = &r->lines[i];
+
+		if (diag && prefilter && ln->nlits > 0 &&
+		    !literal_may_match(m, ln, s))
+			continue;
+		if (run_n(m, ln->re, s, len, ev, evsz))
+			return 1;
+	}
+	return 0;
+}
+
+/* Does @r match @subj (conditions and patterns)? */
 static int rule_matches(struct rb_rule_matcher *m, const struct rb_rule *r,
 			const struct rb_rule_subject *subj, char *ev,
 			size_t evsz, bool prefilter)
 {
 	size_t blen;
-
-	if (prefilter && r->nlits > 0 && r->on == RB_RULE_ON_DIAGNOSTIC &&
-	    !literal_may_match(m, r, subj->diagnostic))
-		return 0;
 
 	if (r->if_status != NULL && !status_fits(r->if_status, subj->status))
 		return 0;
@@ -627,14 +616,20 @@ static int rule_matches(struct rb_rule_matcher *m, const struct rb_rule *r,
 		return 0;
 	blen = subj->body_len ? subj->body_len
 			      : (subj->body ? strlen(subj->body) : 0);
-	return ((r->on & RB_RULE_ON_DIAGNOSTIC) &&
-		run(m, r->re, subj->diagnostic, ev, evsz)) ||
-	       ((r->on & RB_RULE_ON_SUBJECT) &&
-		run(m, r->re, subj->subject, ev, evsz)) ||
+	return ((r->on & RB_RULE_ON_DIAGNOSTIC) && subj->diagnostic &&
+		lines_match(m, r, subj->diagnostic, strlen(subj->diagnostic),
+			    true, prefilter, ev, evsz)) ||
+	       ((r->on & RB_RULE_ON_SUBJECT) && subj->subject &&
+		lines_match(m, r, subj->subject, strlen(subj->subject), false,
+			    prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_BODY) &&
-		run_n(m, r->re, subj->body, blen, ev, evsz)) ||
-	       ((r->on & RB_RULE_ON_FROM) && run(m, r->re, subj->from, ev, evsz)) ||
-	       ((r->on & RB_RULE_ON_HOST) && run(m, r->re, subj->host, ev, evsz));
+		lines_match(m, r, subj->body, blen, false, prefilter, ev, evsz)) ||
+	       ((r->on & RB_RULE_ON_FROM) && subj->from &&
+		lines_match(m, r, subj->from, strlen(subj->from), false,
+			    prefilter, ev, evsz)) ||
+	       ((r->on & RB_RULE_ON_HOST) && subj->host &&
+		lines_match(m, r, subj->host, strlen(subj->host), false,
+			    prefilter, ev, evsz));
 }
 
 struct rb_rule *rb_rules_match(const struct rb_ruleset *set,

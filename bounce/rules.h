@@ -33,6 +33,14 @@ enum rb_rule_class {
 #define RB_RULE_ON_FROM	      0x08u
 #define RB_RULE_ON_HOST	      0x10u
 
+/* One "match" line: its compiled pattern and the literals one of which
+ * every match contains (lowercase; nlits 0 = no prefilter). */
+struct rb_rule_line {
+	void *re; /* pcre2_code * */
+	char **lits;
+	size_t nlits;
+};
+
 struct rb_rule {
 	char *id;
 	char *file;
@@ -46,9 +54,8 @@ struct rb_rule {
 	char *blocklist;      /* NULL = none */
 	char *if_status;      /* comma list of status prefixes, or NULL */
 	bool user;	      /* from a user file: tried before built-ins */
-	void *re;	      /* pcre2_code * of the OR of all match lines */
-	char **lits;	      /* required literal of each match line (lowercase), */
-	size_t nlits;	      /* or 0 when some line has none: no prefilter */
+	struct rb_rule_line *lines; /* the match lines, OR-ed */
+	size_t nlines;
 	void *if_from;	      /* pcre2_code * or NULL */
 	void *if_host;	      /* pcre2_code * or NULL */
 	unsigned long hits;   /* counted by the matcher owner */

@@ -494,18 +494,25 @@ static void read_top_headers(struct walk *w, GMimeMessage *msg)
 	for (int i = 0; i < n; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 		const char *name = g_mime_header_get_name(h);
-		const char *val = g_mime_header_get_value(h);
-		char *v;
+		/* the raw value: GMime's decoded value costs a full RFC 2047
+		 * pass per field; only encoded words need one */
+		const char *val = g_mime_header_get_raw_value(h);
+		char *v, *dec = NULL;
 		size_t vl;
 
 		if (name == NULL)
 			continue;
+		if (val != NULL && strstr(val, "=?") != NULL) {
+			dec = g_mime_utils_header_decode_text(w->popts, val);
+			val = dec;
+		}
 		vl = val ? strlen(val) : 0;
 		if (vl > w->o->limits.max_header_line) {
 			vl = w->o->limits.max_header_line;
 			r->flags |= RB_PF_TRUNCATED;
 		}
 		v = to_utf8(w, val ? val : "", vl);
+		g_free(dec);
 		rb_str_squeeze(v);
 		r->headers[r->n_headers].name = rb_arena_strdup(r->arena, name);
 		r->headers[r->n_headers].value = v;
