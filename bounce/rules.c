@@ -69,6 +69,7 @@ static void lines_free(struct rb_rule_line *lines, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		pcre2_code_free(lines[i].re);
 		free_lits(lines[i].lits, lines[i].nlits);
+		free(lines[i].lit_ids);
 	}
 	free(lines);
 }
@@ -91,7 +92,8 @@ void rb_ruleset_free(struct rb_ruleset **sp)
 		return;
 	for (size_t i = 0; i < (*sp)->n; i++)
 		rule_clear(&(*sp)->rules[i]);
-
+	free_lits((*sp)->ulits, (*sp)->nulits);
+	rb_acsearch_free(&(*sp)->ac);
 	free((*sp)->rules);
 	free(*sp);
 	*sp = NULL;
@@ -454,6 +456,40 @@ int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
 	return ret;
 }
 
+void rb_ruleset_prepare(struct rb_ruleset *set)
+{
+	free_lits(set->ulits, set->nulits);
+	set->ulits = NULL;
+	set->nulits = 0;
+	rb_acsearch_free(&set->ac);
+	for (size_t i = 0; i < set->n; i++) {
+		for (size_t j = 0; j < set->rules[i].nlines; j++) {
+			struct rb_rule_line *ln = &set->rules[i].lines[j];
+
+			free(ln->lit_ids);
+			ln->lit_ids = ln->nlits ? rb_xcalloc(ln->nlits, sizeof(unsigned))
+						: NULL;
+			for (size_t k = 0; k < ln->nlits; k++) {
+				size_t u;
+
+				for (u = 0; u < set->nulits; u++) {
+					if (strcmp(set->ulits[u], ln->lits[k]) == 0)
+						break;
+				}
+				if (u == set->nulits) {
+					set->ulits = rb_xrealloc(set->ulits,
+								 (u + 1) * sizeof(char *));
+					set->ulits[u] = rb_xstrdup(ln->lits[k]);
+					set->nulits++;
+				}
+				ln->lit_ids[k] = (unsigned)u;
+			}
+		}
+	}
+	if (set->nulits > 0)
+		set->ac = rb_acsearch_new(set->ulits, set->nulits);
+}
+
 struct rb_rule_matcher {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
@@ -464,13 +500,17 @@ struct rb_rule_matcher {
 	unsigned char *state; /* 0 unknown, 1 match, 2 no match */
 	size_t cap;
 	struct rb_buf lower; /* the diagnostic, ASCII-lowercased, for the
-			      * literal prefilter */
+			      * literal prefilter without an automaton */
 	bool lower_ok;
+	unsigned char *seen; /* literals found in the diagnostic (bits) */
+	size_t seen_cap;
+	bool seen_ok;
 };
 
 void rb_rule_matcher_reset(struct rb_rule_matcher *m)
 {
 	m->lower_ok = false;
+	m->seen_ok = false;
 	memset(&m->last, 0, sizeof(m->last));
 	if (m->state != NULL)
 		memset(m->state, 0, m->cap);
@@ -500,6 +540,7 @@ void rb_rule_matcher_free(struct rb_rule_matcher **mp)
 	pcre2_jit_stack_free((*mp)->js);
 	free((*mp)->state);
 	rb_buf_free(&(*mp)->lower);
+	free((*mp)->seen);
 	free(*mp);
 	*mp = NULL;
 }
@@ -557,9 +598,33 @@ static bool status_fits(const char *list, const char *status)
 /* Does @r match @subj (conditions and patterns)? */
 /* Could @ln match the diagnostic at all? False only when none of its
  * required literals occurs in it. */
-static bool literal_may_match(struct rb_rule_matcher *m,
+static bool literal_may_match(const struct rb_ruleset *set,
+			      struct rb_rule_matcher *m,
 			      const struct rb_rule_line *ln, const char *diag)
 {
+	if (set->ac != NULL && ln->lit_ids != NULL) {
+		if (!m->seen_ok) {
+			size_t bytes = (set->nulits + 7) / 8;
+			size_t len = strlen(diag);
+
+			if (m->seen_cap < bytes) {
+				m->seen = rb_xrealloc(m->seen, bytes);
+				m->seen_cap = bytes;
+			}
+			memset(m->seen, 0, bytes);
+			rb_acsearch_scan(set->ac, diag,
+					 len > RULE_MAX_SUBJECT ? RULE_MAX_SUBJECT : len,
+					 m->seen);
+			m->seen_ok = true;
+		}
+		for (size_t i = 0; i < ln->nlits; i++) {
+			unsigned id = ln->lit_ids[i];
+
+			if (m->seen[id >> 3] & (1u << (id & 7)))
+				return true;
+		}
+		return false;
+	}
 	if (!m->lower_ok) {
 		size_t len = strlen(diag);
 
@@ -583,7 +648,8 @@ static bool literal_may_match(struct rb_rule_matcher *m,
 }
 
 /* Does any match line of @r match @s (the diagnostic when @diag)? */
-static int lines_match(struct rb_rule_matcher *m, const struct rb_rule *r,
+static int lines_match(const struct rb_ruleset *set,
+		       struct rb_rule_matcher *m, const struct rb_rule *r,
 		       const char *s, size_t len, bool diag, bool prefilter,
 		       char *ev, size_t evsz)
 {
@@ -593,7 +659,7 @@ static int lines_match(struct rb_rule_matcher *m, const struct rb_rule *r,
 		const struct rb_rule_line *ln = &r->lines[i];
 
 		if (diag && prefilter && ln->nlits > 0 &&
-		    !literal_may_match(m, ln, s))
+		    !literal_may_match(set, m, ln, s))
 			continue;
 		if (run_n(m, ln->re, s, len, ev, evsz))
 			return 1;
@@ -602,7 +668,8 @@ static int lines_match(struct rb_rule_matcher *m, const struct rb_rule *r,
 }
 
 /* Does @r match @subj (conditions and patterns)? */
-static int rule_matches(struct rb_rule_matcher *m, const struct rb_rule *r,
+static int rule_matches(const struct rb_ruleset *set,
+			struct rb_rule_matcher *m, const struct rb_rule *r,
 			const struct rb_rule_subject *subj, char *ev,
 			size_t evsz, bool prefilter)
 {
@@ -617,18 +684,18 @@ static int rule_matches(struct rb_rule_matcher *m, const struct rb_rule *r,
 	blen = subj->body_len ? subj->body_len
 			      : (subj->body ? strlen(subj->body) : 0);
 	return ((r->on & RB_RULE_ON_DIAGNOSTIC) && subj->diagnostic &&
-		lines_match(m, r, subj->diagnostic, strlen(subj->diagnostic),
+		lines_match(set, m, r, subj->diagnostic, strlen(subj->diagnostic),
 			    true, prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_SUBJECT) && subj->subject &&
-		lines_match(m, r, subj->subject, strlen(subj->subject), false,
+		lines_match(set, m, r, subj->subject, strlen(subj->subject), false,
 			    prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_BODY) &&
-		lines_match(m, r, subj->body, blen, false, prefilter, ev, evsz)) ||
+		lines_match(set, m, r, subj->body, blen, false, prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_FROM) && subj->from &&
-		lines_match(m, r, subj->from, strlen(subj->from), false,
+		lines_match(set, m, r, subj->from, strlen(subj->from), false,
 			    prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_HOST) && subj->host &&
-		lines_match(m, r, subj->host, strlen(subj->host), false,
+		lines_match(set, m, r, subj->host, strlen(subj->host), false,
 			    prefilter, ev, evsz));
 }
 
@@ -648,6 +715,7 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 		memset(m->state, 0, m->cap);
 		m->last = *subj;
 		m->lower_ok = false;
+		m->seen_ok = false;
 	}
 	/* user rules first, then built-in ones, each in file order */
 	for (size_t j = 0; j < 2 * set->n; j++) {
@@ -661,12 +729,12 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 		if (want_reason ? r->reason == NULL : r->blocklist == NULL)
 			continue;
 		if (m->state[i] == 0)
-			m->state[i] = rule_matches(m, r, subj, NULL, 0,
+			m->state[i] = rule_matches(set, m, r, subj, NULL, 0,
 						   !set->no_prefilter) ? 1 : 2;
 		if (m->state[i] == 1) {
 			if (evidence_r != NULL && ev_size > 0) {
 				evidence_r[0] = '\0';
-				(void)rule_matches(m, r, subj, evidence_r, ev_size,
+				(void)rule_matches(set, m, r, subj, evidence_r, ev_size,
 						   false);
 			}
 			return r;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bounce/acsearch.h"
 #include "core/error.h"
 #include "parsers/report.h"
 
@@ -39,6 +40,7 @@ struct rb_rule_line {
 	void *re; /* pcre2_code * */
 	char **lits;
 	size_t nlits;
+	unsigned *lit_ids; /* index of each literal in the set's table */
 };
 
 struct rb_rule {
@@ -65,6 +67,11 @@ struct rb_ruleset {
 	struct rb_rule *rules;
 	size_t n;
 	bool no_prefilter; /* REBOUND_NO_PREFILTER=1: always run PCRE2 */
+	/* built by rb_ruleset_prepare(): every distinct literal, and an
+	 * Aho-Corasick automaton that finds them all in one pass */
+	char **ulits;
+	size_t nulits;
+	struct rb_acsearch *ac;
 };
 
 /* What the evidence said about one recipient, for rules to look at. */
@@ -95,6 +102,10 @@ int rb_ruleset_load_user_file(struct rb_ruleset *set, const char *path,
 /* Loads every *.rules file of @dir in name order. */
 int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
 			struct rb_error *err);
+
+/* Builds the literal automaton; call once after the last load (matching
+ * works without it, one strstr per literal). */
+void rb_ruleset_prepare(struct rb_ruleset *set);
 
 /* Per-thread matching state. */
 struct rb_rule_matcher;

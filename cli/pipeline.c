@@ -41,6 +41,7 @@ int rb_pipeline_init(struct rb_pipeline *p, const char *conf_path,
 		if (rb_ruleset_load_user_file(p->rules, p->cfg->rule_files[i], err) < 0)
 			goto fail;
 	}
+	rb_ruleset_prepare(p->rules);
 	p->popts.limits = p->cfg->limits;
 	p->popts.tracking_headers = (const char *const *)p->cfg->tracking_headers;
 	p->popts.n_tracking_headers = p->cfg->n_tracking_headers;
