@@ -33,9 +33,29 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 		return true;
 	if (rp != NULL && strstr(rp, "<>") != NULL)
 		return true;
+	static const char *const text[] = {
+		"could not be delivered", "couldn't be delivered",
+		"was not delivered", "delivery has failed", "delivery failed",
+		"undeliverable", "permanent error", "permanent failure",
+		"no such user", "user unknown", "unknown user",
+		"invalid user address", "mailbox is full", "mailbox full",
+		"not a member of this mailing list", "message could not be sent",
+		"delivery to the following recipient",
+	};
+
 	if (r->subject != NULL) {
 		for (size_t i = 0; i < sizeof(subj) / sizeof(subj[0]); i++) {
 			if (rb_memcasemem(r->subject, strlen(r->subject), subj[i]))
+				return true;
+		}
+		/* Japanese notices: "...エラー..." (error) */
+		if (strstr(r->subject, "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc") != NULL)
+			return true;
+	}
+	/* a notice from an ordinary-looking sender that says what failed */
+	if (r->text != NULL) {
+		for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+			if (rb_memcasemem(r->text, r->expl_len, text[i]))
 				return true;
 		}
 	}
@@ -345,8 +365,7 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 				dots = p + (gt - line) + 3;
 			} else if (lt == line && (gt = strchr(lt, ' ')) != NULL &&
 				   memchr(lt, '@', (size_t)(gt - lt)) != NULL &&
-				   strchr(":<(\"", *lt) == NULL &&
-				   gt[-1] != ':' && gt[-1] != ',') {
+				   strchr(":<(\"", *lt) == NULL && gt[-1] != ',') {
 				/* "addr reason" at the start of the line */
 				*gt = '\0';
 				addr = rb_addr_extract(r->arena, lt);
@@ -454,7 +473,8 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 		"following address", "undeliverable to", "delivery failed to",
 		"permanent error for", "delivery to", "your message to",
 		"message for", "recipient address:", "recipient:",
-		"rcpt to:", "unknown user:", "user unknown:", "to:",
+		"rcpt to:", "unknown user:", "user unknown:",
+		"member of this mailing list", "to:",
 	};
 	const char *end = expl + len;
 	size_t before = r->n_rcpts;

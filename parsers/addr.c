@@ -104,6 +104,9 @@ char *rb_addr_extract(struct rb_arena *a, const char *s)
 		e--;
 	if (e <= b)
 		return NULL;
+	/* "user@example.com]" in running text: a bracket without its mate */
+	if (e[-1] == ']' && memchr(b, '[', (size_t)(e - b)) == NULL)
+		e--;
 	out = rb_arena_strndup(a, b, (size_t)(e - b));
 	if (!rb_addr_plausible(out))
 		return NULL;
