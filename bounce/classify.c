@@ -49,7 +49,9 @@ static const struct status_meaning status_table[] = {
 	{"1.7", "rejected", 0},
 	{"1.8", "rejected", 0},
 	{"1.9", "systemerror", 1},
-	{"1.10", "userunknown", 1}, /* null MX, but Microsoft: no such user */
+	{"1.10", "notaccept", 1}, /* RFC 7505 null MX; Microsoft also uses it
+				     for "recipient not found" (its wording
+				     decides: the code is weak) */
 	{"2.0", "filtered", 1},
 	{"2.1", "suspend", 1},
 	{"2.2", "mailboxfull", 0},
@@ -332,6 +334,14 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 	if (rule != NULL) {
 		apply_rule(r, rc, rule, ev);
 		goto done_rule;
+	}
+	if (rc->diagnostic_type != NULL &&
+	    rb_strcasecmp(rc->diagnostic_type, "x-unix") == 0) {
+		/* a local delivery program answered (Sendmail, Postfix
+		 * pipe): nothing more specific was said */
+		rc->reason = "mailererror";
+		set_rule(r, rc, "dsn-diagnostic-type:", "x-unix");
+		goto done;
 	}
 	if (sm != NULL && strcmp(rc->status + 1, ".0.0") != 0) {
 		rc->reason = sm->reason;

@@ -53,16 +53,54 @@ static enum rb_kind kind_of_action(const char *action, const char *status)
 	}
 }
 
+/* The first reply code in @text that is a failure (4xx/5xx) when @fail,
+ * else the first one: a transcript often shows "250 2.1.5 Ok" before the
+ * reply that failed. */
+static int reply_in(const char *text, bool fail, char out[4])
+{
+	const char *p = text;
+
+	while (*p && rb_reply_find(p, out) == 0) {
+		const char *at = strstr(p, out);
+
+		if (!fail || out[0] != '2')
+			return 0;
+		p = at ? at + 3 : p + strlen(p);
+	}
+	return -1;
+}
+
+/* Same for enhanced status codes. */
+static int status_in(const char *text, bool fail, char out[RB_STATUS_MAX],
+		     size_t *off_r)
+{
+	size_t base = 0, off;
+
+	while (rb_status_find(text + base, out, &off) == 0) {
+		if (!fail || out[0] != '2') {
+			*off_r = base + off;
+			return 0;
+		}
+		base += off + 1;
+	}
+	return -1;
+}
+
 void rb_dsn_codes_from_diagnostic(struct rb_rcpt *rc)
 {
 	char st[RB_STATUS_MAX];
 	size_t off;
+	bool fail = rc->kind != RB_KIND_DELIVERED &&
+		    (rc->action == NULL ||
+		     (strcmp(rc->action, "delivered") != 0 &&
+		      strcmp(rc->action, "relayed") != 0 &&
+		      strcmp(rc->action, "expanded") != 0));
 
 	if (rc->diagnostic == NULL)
 		return;
 	if (rc->reply_code[0] == '\0')
-		(void)rb_reply_find(rc->diagnostic, rc->reply_code);
-	if (rb_status_find(rc->diagnostic, st, &off) == 0) {
+		(void)reply_in(rc->diagnostic, fail, rc->reply_code);
+	if (status_in(rc->diagnostic, fail, st, &off) == 0) {
 		int dclass = rb_code_class(st);
 		int sclass = rb_code_class(rc->status);
 		/* the remote server's own code, right after its reply code */
