@@ -269,6 +269,9 @@ int rb_cmd_ingest(int argc, char **argv)
 	memset(&wo, 0, sizeof(wo));
 	wo.batch_size = in.pl.cfg->database.batch_size;
 	wo.keep_raw_days = in.pl.cfg->database.keep_raw_days;
+	/* The policy needs migration 4 (an older schema still ingests). */
+	if (version >= 4)
+		wo.policy = &in.pl.cfg->suppression;
 	in.w = rb_db_writer_new(in.db, &wo);
 	for (int i = optind; i < argc && !in.failed; i++) {
 		if (rb_input_read(argv[i], in.mbox,
@@ -297,6 +300,11 @@ int rb_cmd_ingest(int argc, char **argv)
 		"%lu quarantined, %lu duplicates skipped, %lu batches\n",
 		st->messages, st->stored, st->events, st->quarantined,
 		st->duplicates, st->batches);
+	if (wo.policy != NULL)
+		fprintf(stderr,
+			"rebound: ingest: suppression: %lu added, %lu hit again;"
+			" %lu blocklist incident updates\n",
+			st->suppressed, st->suppression_hits, st->incidents);
 out:
 	rb_db_writer_free(&in.w);
 	rb_db_free(&in.db);

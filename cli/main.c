@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cmd_db.h"
+#include "cli/cmd_suppression.h"
 #include "cli/input.h"
 #include "cli/output.h"
 #include "cli/pipeline.h"
@@ -116,6 +117,15 @@ static void usage(FILE *fp)
 	      "        classify and store in PostgreSQL (exit 75: database unreachable)\n"
 	      "  db migrate [-c FILE] [--to N] | db status [-c FILE]\n"
 	      "        install or upgrade the database schema, or show its version\n"
+	      "  suppression list|check ADDRESS|add ADDRESS|remove ADDRESS|export [OPTIONS]\n"
+	      "        the suppression list (check exits 1 when ADDRESS is suppressed)\n"
+	      "  reputation [--sender S] [--ip IP] [--state S] [--window 1|7|30] [--format F]\n"
+	      "        complaint, hard-bounce and block rates and states per sender and IP\n"
+	      "  report NAME [--since DATE] [--format table|csv|json|ndjson]\n"
+	      "        bounce-reasons, failures-by-domain, complaints, at-risk, blocklists,\n"
+	      "        deferrals, quarantine\n"
+	      "  volume import [--by sender|ip] FILE.csv | -\n"
+	      "        load sent counts (sender,day,recipient_domain,count)\n"
 	      "  check-config [-c FILE]\n"
 	      "        validate the configuration and the rule files\n"
 	      "  version\n",
@@ -245,6 +255,14 @@ int main(int argc, char **argv)
 		ret = rb_cmd_ingest(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "db") == 0)
 		ret = rb_cmd_db(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "suppression") == 0)
+		ret = rb_cmd_suppression(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "reputation") == 0)
+		ret = rb_cmd_reputation(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "report") == 0)
+		ret = rb_cmd_report(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "volume") == 0)
+		ret = rb_cmd_volume(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "check-config") == 0)
 		ret = cmd_check_config(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "version") == 0 ||

@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "db/db.h"
+#include "db/policy.h"
 #include "db/sanitize.h"
 #include "db/sha256.h"
 #include "db/writer.h"
@@ -99,7 +100,8 @@ static const char main_sql[] =
 	" s.subject, s.sending_ip"
 	" FROM s JOIN m USING (content_key, source_id)"
 	" ON CONFLICT DO NOTHING"
-	" RETURNING id, message_fk, idx, event_time),"
+	" RETURNING id, message_fk, idx, event_time, kind, recipient, reason,"
+	" hard, fault, blocklist, sender, sending_ip),"
 	" c AS ("
 	" INSERT INTO rebound.complaint (event_id, event_time, message_fk,"
 	" feedback_type, user_agent, provider, source_ip, arrival_date,"
@@ -111,7 +113,14 @@ static const char main_sql[] =
 	" JOIN s ON s.content_key = m.content_key"
 	" AND s.source_id = m.source_id AND s.idx = e.idx"
 	" WHERE s.complaint"
-	" ON CONFLICT DO NOTHING RETURNING 1)"
+	" ON CONFLICT DO NOTHING RETURNING event_id, feedback_type),"
+	/* the events this statement inserted, for the policy (db/policy.c) */
+	" n AS ("
+	" INSERT INTO rb_new (id, event_time, kind, recipient, reason, hard,"
+	" fault, blocklist, sender, sending_ip, feedback_type)"
+	" SELECT e.id, e.event_time, e.kind, e.recipient, e.reason, e.hard,"
+	" e.fault, e.blocklist, e.sender, e.sending_ip, c.feedback_type"
+	" FROM e LEFT JOIN c ON c.event_id = e.id RETURNING 1)"
 	" SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM e),"
 	" (SELECT count(*) FROM c)";
 
@@ -121,6 +130,7 @@ struct rb_db_writer {
 	struct rb_db *db; /* borrowed */
 	size_t batch_size;
 	size_t keep_raw_days;
+	const struct rb_suppression_config *policy; /* borrowed; NULL = off */
 	unsigned prepared_gen; /* rb_db_generation the statements belong to */
 	struct rb_buf copy;    /* encoded rows of the pending batch */
 	size_t n_msgs;	       /* messages in the pending batch */
@@ -397,6 +407,7 @@ struct rb_db_writer *rb_db_writer_new(struct rb_db *db,
 	w->db = db;
 	w->batch_size = opts->batch_size ? opts->batch_size : 500;
 	w->keep_raw_days = opts->keep_raw_days;
+	w->policy = opts->policy;
 	rb_buf_init(&w->copy, 0);
 	parse_kill(w);
 	return w;
@@ -471,7 +482,8 @@ static int setup(struct rb_db_writer *w, struct rb_error *err)
 	if (w->prepared_gen == rb_db_generation(w->db))
 		return 0;
 	if (rb_db_exec(w->db, "DEALLOCATE ALL", err) < 0 ||
-	    rb_db_exec(w->db, stage_sql, err) < 0)
+	    rb_db_exec(w->db, stage_sql, err) < 0 ||
+	    rb_db_exec(w->db, rb_db_policy_new_sql, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
 		if (rb_db_check(w->db, PQprepare(c, stmts[i].name, stmts[i].sql,
@@ -479,6 +491,8 @@ static int setup(struct rb_db_writer *w, struct rb_error *err)
 				PGRES_COMMAND_OK, stmts[i].name, err) < 0)
 			return -1;
 	}
+	if (w->policy != NULL && rb_db_policy_prepare(w->db, err) < 0)
+		return -1;
 	w->prepared_gen = rb_db_generation(w->db);
 	return 0;
 }
@@ -552,6 +566,7 @@ static unsigned long count_of(const char *s)
 
 struct counts {
 	unsigned long stored, events, complaints, quarantined;
+	struct rb_policy_stats policy;
 };
 
 static int flush_once(struct rb_db_writer *w, struct counts *n,
@@ -585,6 +600,9 @@ static int flush_once(struct rb_db_writer *w, struct counts *n,
 		n->complaints = count_of(PQgetvalue(r, 0, 2));
 	}
 	PQclear(r);
+	if (w->policy != NULL &&
+	    rb_db_policy_apply(w->db, w->policy, &n->policy, err) < 0)
+		return -1;
 	if (rb_db_exec(w->db, "COMMIT", err) < 0)
 		return -1;
 	/* COMMIT of an aborted transaction reports ROLLBACK, not an error. */
@@ -621,6 +639,9 @@ int rb_db_writer_flush(struct rb_db_writer *w, struct rb_error *err)
 	w->stats.events += n.events;
 	w->stats.complaints += n.complaints;
 	w->stats.quarantined += n.quarantined;
+	w->stats.suppressed += n.policy.added;
+	w->stats.suppression_hits += n.policy.updated;
+	w->stats.incidents += n.policy.incidents;
 	if (w->n_msgs > n.stored + n.quarantined)
 		w->stats.duplicates += w->n_msgs - n.stored - n.quarantined;
 	w->n_msgs = 0;

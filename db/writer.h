@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "parsers/report.h"
 
@@ -42,6 +43,10 @@ struct rb_db_writer;
 struct rb_db_writer_opts {
 	size_t batch_size;    /* messages per transaction; 0 = 500 */
 	size_t keep_raw_days; /* keep raw bytes of stored reports; 0 = never */
+	/* The suppression policy applied in each batch's transaction
+	 * (borrowed, must outlive the writer); NULL = none (a schema older
+	 * than migration 4). */
+	const struct rb_suppression_config *policy;
 };
 
 /* One message as read from its source. */
@@ -64,6 +69,9 @@ struct rb_db_stats {
 	unsigned long duplicates;  /* messages that were already stored */
 	unsigned long batches;	   /* committed transactions */
 	unsigned long replays;	   /* batches sent again after a failure */
+	unsigned long suppressed;  /* suppression entries added or back */
+	unsigned long suppression_hits; /* entries hit again or escalated */
+	unsigned long incidents;   /* blocklist incidents opened or hit */
 };
 
 /* Returns (owned) a writer on @db (borrowed, must be connected). */

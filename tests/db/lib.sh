@@ -70,3 +70,8 @@ done_testing() {
 	fi
 	echo "all checks passed"
 }
+
+# gen DIR < specs: writes generated messages (tests/db/gen.py).
+gen() {
+	python3 "$SRC/tests/db/gen.py" "$1"
+}
