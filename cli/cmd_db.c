@@ -250,8 +250,10 @@ int rb_cmd_ingest(int argc, char **argv)
 		return 2;
 	}
 	if (rb_pipeline_init(&in.pl, conf, &in.err) < 0) {
+		/* the configuration, not the mail, is at fault: an MTA must
+		 * keep the message (a bounce has no sender to return it to) */
 		fprintf(stderr, "rebound: %s\n", in.err.msg);
-		return 1;
+		return RB_EXIT_TEMPFAIL;
 	}
 	in.db = rb_db_new(&in.pl.cfg->database);
 	if (rb_db_connect(in.db, &in.err) < 0 ||

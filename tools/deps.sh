@@ -6,7 +6,8 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config python3
       libgmime-3.0-dev libetpan-dev libpq-dev libpcre2-dev libconfig-dev
-      libcmocka-dev postgresql-15 dovecot-imapd clang libclang-rt-14-dev)
+      libcmocka-dev postgresql-15 dovecot-imapd clang libclang-rt-14-dev
+      postfix)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -24,6 +25,12 @@ else
 	exit 1
 fi
 echo "deps: installing ${missing[*]}"
+# Postfix unconfigured (no main.cf): the packaged service never starts;
+# tests/pipe runs its own instance on a private port.
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		"${SUDO[@]}" debconf-set-selections
+fi
 "${SUDO[@]}" apt-get update -qq
 # Debian's postgresql and dovecot packages start system services; rebound's
 # tests start their own private instances, so keep the system ones quiet.
