@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cmd_db.h"
+#include "cli/cmd_run.h"
 #include "cli/cmd_suppression.h"
 #include "cli/input.h"
 #include "cli/output.h"
@@ -115,6 +116,8 @@ static void usage(FILE *fp)
 	      "        show which parts were read and what decided each field\n"
 	      "  ingest [--mbox] [-c FILE] PATH... | -\n"
 	      "        classify and store in PostgreSQL (exit 75: database unreachable)\n"
+	      "  run -c FILE [--once]\n"
+	      "        the daemon: consume the IMAP and maildir sources of FILE\n"
 	      "  db migrate [-c FILE] [--to N] | db status [-c FILE]\n"
 	      "        install or upgrade the database schema, or show its version\n"
 	      "  suppression list|check ADDRESS|add ADDRESS|remove ADDRESS|export [OPTIONS]\n"
@@ -253,6 +256,8 @@ int main(int argc, char **argv)
 		ret = cmd_parse(argc - 1, argv + 1, true);
 	else if (strcmp(argv[1], "ingest") == 0)
 		ret = rb_cmd_ingest(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "run") == 0)
+		ret = rb_cmd_run(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "db") == 0)
 		ret = rb_cmd_db(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "suppression") == 0)

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/sources.h"
 
 /* Default tracking headers: the relay's own per-sender headers. */
 #define RB_DEF_TRACKING_HEADERS "X-AuthUser", "X-Sender-Id", "X-Rebound-Sender"
@@ -90,6 +91,7 @@ struct rb_config {
 	struct rb_database_config database;
 	struct rb_suppression_config suppression;
 	struct rb_reputation_config reputation;
+	struct rb_run_config run; /* `rebound run`: sources and logging */
 };
 
 /* Returns (owned) the built-in defaults. */
