@@ -149,6 +149,8 @@ struct ingest {
 	struct rb_db_writer *w;
 	bool mbox;
 	bool failed; /* the database gave up: stop storing */
+	struct rb_fbl_origin origin; /* --feedback-loop / --trust */
+	const char **trusted;
 	struct rb_error err;
 };
 
@@ -193,6 +195,7 @@ static void on_message(const char *source, const char *buf, size_t len,
 	memset(&item, 0, sizeof(item));
 	item.received_us = now_us();
 	r = rb_pipeline_run(&in->pl, buf, len);
+	(void)rb_pipeline_trust(r, &in->origin);
 	id = source_id(source, in->mbox);
 	item.source = strcmp(source, "-") == 0 ? "stdin"
 		      : in->mbox		  ? "mbox"
@@ -209,7 +212,11 @@ static void on_message(const char *source, const char *buf, size_t len,
 
 static void ingest_usage(FILE *fp)
 {
-	fputs("usage: rebound ingest [-c FILE] [--mbox] PATH... | -\n", fp);
+	fputs("usage: rebound ingest [-c FILE] [--mbox] [--feedback-loop PROVIDER|any]\n"
+	      "                      [--trust PROVIDER]... PATH... | -\n"
+	      "  complaints are stored only with --feedback-loop (the input is a\n"
+	      "  feedback-loop mailbox of PROVIDER); otherwise they are quarantined\n",
+	      fp);
 }
 
 int rb_cmd_ingest(int argc, char **argv)
@@ -217,6 +224,8 @@ int rb_cmd_ingest(int argc, char **argv)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"mbox", no_argument, NULL, 'm'},
+		{"feedback-loop", required_argument, NULL, 'F'},
+		{"trust", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -237,22 +246,35 @@ int rb_cmd_ingest(int argc, char **argv)
 		case 'm':
 			in.mbox = true;
 			break;
+		case 'F':
+			in.origin.provider = optarg;
+			break;
+		case 'T':
+			in.trusted = rb_xrealloc(in.trusted, (in.origin.n_trusted + 1) *
+								    sizeof(*in.trusted));
+			in.trusted[in.origin.n_trusted++] = optarg;
+			in.origin.trusted = in.trusted;
+			break;
 		case 'h':
 			ingest_usage(stdout);
+			free(in.trusted);
 			return 0;
 		default:
 			ingest_usage(stderr);
+			free(in.trusted);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "rebound: ingest: no input (give paths or -)\n");
+		free(in.trusted);
 		return 2;
 	}
 	if (rb_pipeline_init(&in.pl, conf, &in.err) < 0) {
 		/* the configuration, not the mail, is at fault: an MTA must
 		 * keep the message (a bounce has no sender to return it to) */
 		fprintf(stderr, "rebound: %s\n", in.err.msg);
+		free(in.trusted);
 		return RB_EXIT_TEMPFAIL;
 	}
 	in.db = rb_db_new(&in.pl.cfg->database);
@@ -311,5 +333,6 @@ out:
 	rb_db_writer_free(&in.w);
 	rb_db_free(&in.db);
 	rb_pipeline_deinit(&in.pl);
+	free(in.trusted);
 	return ret;
 }

@@ -77,3 +77,17 @@ struct rb_report *rb_pipeline_run(struct rb_pipeline *p, const char *buf,
 	rb_bounce_classify(r, &p->cls);
 	return r;
 }
+
+bool rb_pipeline_trust(struct rb_report *r, const struct rb_fbl_origin *o)
+{
+	char why[200];
+
+	if (!rb_fbl_is_complaint(r))
+		return false;
+	if (rb_fbl_trusted(r, o, why, sizeof(why)))
+		return true;
+	r->kind = RB_KIND_UNKNOWN;
+	r->n_rcpts = 0;
+	r->rule = rb_arena_strdup(r->arena, why);
+	return false;
+}

@@ -8,6 +8,7 @@
 #define REBOUND_CLI_PIPELINE_H
 
 #include "bounce/classify.h"
+#include "fbl/trust.h"
 #include "core/config.h"
 #include "parsers/parse.h"
 
@@ -27,5 +28,13 @@ void rb_pipeline_deinit(struct rb_pipeline *p);
 /* Parses and classifies one message. Returns (owned) the report. */
 struct rb_report *rb_pipeline_run(struct rb_pipeline *p, const char *buf,
 				  size_t len);
+
+/*
+ * Applies the complaint trust policy to @r as it arrived from @o: an
+ * untrusted complaint becomes a quarantine entry (kind unknown, no
+ * recipient, the reason in rule) so it suppresses nothing. Returns true
+ * when @r is a trusted complaint-type report.
+ */
+bool rb_pipeline_trust(struct rb_report *r, const struct rb_fbl_origin *o);
 
 #endif

@@ -20,7 +20,7 @@ o1|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-62d|552 5.2.2 mailbox full
 o2|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-61d|552 5.2.2 mailbox full
 o3|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-60d|552 5.2.2 mailbox full
 EOF2
-check_rc "ingest" 0 "$REBOUND" ingest "$G"
+check_rc "ingest" 0 "$REBOUND" ingest --feedback-loop any "$G"
 "$REBOUND" suppression add manual@example.com --reason unsubscribe --note "by phone" >/dev/null
 "$REBOUND" suppression add removed@example.com >/dev/null
 "$REBOUND" suppression remove removed@example.com --note test >/dev/null

@@ -8,7 +8,7 @@
 newdb ingest
 "$REBOUND" db migrate >/dev/null
 
-check_rc "ingest samples/" 0 "$REBOUND" ingest "$SRC/samples/"
+check_rc "ingest samples/" 0 "$REBOUND" ingest --feedback-loop any "$SRC/samples/"
 first=$(counts)
 msgs=$(find "$SRC/samples" -type f ! -name '.*' | wc -l)
 check "summary counts every file" "$(grep -o '^rebound: ingest: [0-9]* messages' "$TMP/err")" \
@@ -41,7 +41,7 @@ check "every stored event equals its NDJSON line" "$rc $(tail -n1 "$TMP/cmp")" \
 [ "$rc" = 0 ] || sed 's/^/  | /' "$TMP/cmp" | head -20 >&2
 
 # idempotent
-check_rc "ingest samples/ again" 0 "$REBOUND" ingest "$SRC/samples/"
+check_rc "ingest samples/ again" 0 "$REBOUND" ingest --feedback-loop any "$SRC/samples/"
 check "second ingest adds nothing" "$(counts)" "$first"
 check "second ingest reports duplicates" "$(grep -o '0 stored, 0 events, 0 quarantined, [0-9]* duplicates' "$TMP/err")" \
 	"0 stored, 0 events, 0 quarantined, $msgs duplicates"
@@ -53,7 +53,7 @@ check "no duplicate keys" "$(q "SELECT count(*) FROM (SELECT 1 FROM rebound.even
 newdb ingest_b3
 "$REBOUND" db migrate >/dev/null
 conf "$TMP/b3.conf" 'database = { batch_size = 3; };'
-check_rc "ingest in batches of 3" 0 "$REBOUND" ingest -c "$TMP/b3.conf" "$SRC/samples/"
+check_rc "ingest in batches of 3" 0 "$REBOUND" ingest --feedback-loop any -c "$TMP/b3.conf" "$SRC/samples/"
 check "batches of 3 store the same rows" "$(counts)" "$first"
 check "batches of 3 were used" "$(grep -o '[0-9]* batches' "$TMP/err")" "$(( (msgs + 2) / 3 )) batches"
 
@@ -65,13 +65,13 @@ for f in postfix-userunknown gmail-overquota; do
 	cat "$SRC/samples/dsn/$f.eml"
 	echo
 done >"$TMP/two.mbox"
-check_rc "ingest --mbox" 0 "$REBOUND" ingest --mbox "$TMP/two.mbox"
+check_rc "ingest --mbox" 0 "$REBOUND" ingest --feedback-loop any --mbox "$TMP/two.mbox"
 check "mbox messages keyed path#N" "$(q "SELECT string_agg(source || ' ' || regexp_replace(source_id, '.*/', ''), ',' ORDER BY source_id) FROM rebound.message")" \
 	"mbox two.mbox#1,mbox two.mbox#2"
 
 # an unreadable path: exit 1, the rest stored
 newdb ingest_missing
 "$REBOUND" db migrate >/dev/null
-check_rc "a missing path" 1 "$REBOUND" ingest "$TMP/nope.eml" "$SRC/samples/dsn/postfix-userunknown.eml"
+check_rc "a missing path" 1 "$REBOUND" ingest --feedback-loop any "$TMP/nope.eml" "$SRC/samples/dsn/postfix-userunknown.eml"
 check "the readable one is stored" "$(q "SELECT count(*) FROM rebound.message")" 1
 done_testing

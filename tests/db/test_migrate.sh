@@ -39,13 +39,13 @@ for v in $(seq 1 $((latest - 1))); do
 	newdb "up$v"
 	check_rc "migrate --to $v" 0 "$REBOUND" db migrate --to "$v"
 	check "at version $v" "$(q "SELECT max(version) FROM rebound.schema_version")" "$v"
-	check_rc "ingest at version $v" 0 "$REBOUND" ingest "$SRC/samples/dsn" "$SRC/samples/arf"
+	check_rc "ingest at version $v" 0 "$REBOUND" ingest --feedback-loop any "$SRC/samples/dsn" "$SRC/samples/arf"
 	stored=$(counts)
 	check_rc "upgrade $v -> $latest" 0 "$REBOUND" db migrate
 	check "upgrade reports the step" "$(cat "$TMP/out")" "schema version $v -> $latest"
 	check "upgrade from $v keeps the data" "$(counts)" "$stored"
 	check "upgrade from $v gives the fresh schema" "$(schema)" "$fresh_schema"
-	check_rc "ingest after the upgrade adds nothing twice" 0 "$REBOUND" ingest "$SRC/samples/dsn" "$SRC/samples/arf"
+	check_rc "ingest after the upgrade adds nothing twice" 0 "$REBOUND" ingest --feedback-loop any "$SRC/samples/dsn" "$SRC/samples/arf"
 	check "still the same rows" "$(counts)" "$stored"
 done
 

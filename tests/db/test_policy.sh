@@ -29,7 +29,7 @@ o1|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-62d|552 5.2.2 mailbox full
 o2|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-61d|552 5.2.2 mailbox full
 o3|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-60d|552 5.2.2 mailbox full
 EOF2
-check_rc "ingest the generated messages" 0 "$REBOUND" ingest "$G"
+check_rc "ingest the generated messages" 0 "$REBOUND" ingest --feedback-loop any "$G"
 check "every message is stored" "$(q "SELECT count(*) FROM rebound.message")" 16
 check "summary line" "$(grep -o 'suppression: [0-9]* added' "$TMP/err")" "suppression: 4 added"
 
@@ -68,7 +68,7 @@ check "check prints why" "$("$REBOUND" suppression check dead@example.com | sed 
 # idempotent: the same messages again change nothing
 before=$(q "SELECT string_agg(scope || recipient || hits || coalesce(expires_at::text, '-'), ',' ORDER BY scope, recipient) FROM rebound.suppression")
 logn=$(q "SELECT count(*) FROM rebound.suppression_log")
-check_rc "ingest again" 0 "$REBOUND" ingest "$G"
+check_rc "ingest again" 0 "$REBOUND" ingest --feedback-loop any "$G"
 check "re-ingest changes no entry" "$(q "SELECT string_agg(scope || recipient || hits || coalesce(expires_at::text, '-'), ',' ORDER BY scope, recipient) FROM rebound.suppression")" "$before"
 check "re-ingest logs nothing" "$(q "SELECT count(*) FROM rebound.suppression_log")" "$logn"
 check "re-ingest: no second incident hit" "$(q "SELECT hits FROM rebound.blocklist_incident")" 2
@@ -89,13 +89,13 @@ check_rc "removing again: not suppressed" 1 "$REBOUND" suppression remove dead@e
 gen "$G/late" <<EOF2
 h0|dsn|dead@example.com|5.1.1|alice|198.51.100.1|now-1d|550 5.1.1 user unknown (an old bounce seen late)
 EOF2
-check_rc "ingest an older bounce" 0 "$REBOUND" ingest "$G/late"
+check_rc "ingest an older bounce" 0 "$REBOUND" ingest --feedback-loop any "$G/late"
 check "an event older than the removal does not suppress" "$(sup dead@example.com)" 0
 sleep 1
 gen "$G/new" <<EOF2
 h2|dsn|dead@example.com|5.1.1|alice|198.51.100.1|now|550 5.1.1 user unknown again
 EOF2
-check_rc "ingest a newer bounce" 0 "$REBOUND" ingest "$G/new"
+check_rc "ingest a newer bounce" 0 "$REBOUND" ingest --feedback-loop any "$G/new"
 check "a newer event suppresses again" "$(sup dead@example.com)" 1
 check "the log keeps the whole story" \
 	"$(q "SELECT string_agg(action, ',' ORDER BY id) FROM rebound.suppression_log WHERE recipient = 'dead@example.com'")" "add,remove,add"
@@ -114,7 +114,7 @@ check_rc "a bad address" 2 "$REBOUND" suppression add not-an-address
 gen "$G/esc" <<EOF2
 h3|dsn|full@example.net|5.1.1|alice|198.51.100.1|now|550 5.1.1 user unknown
 EOF2
-check_rc "ingest a hard bounce for a soft entry" 0 "$REBOUND" ingest "$G/esc"
+check_rc "ingest a hard bounce for a soft entry" 0 "$REBOUND" ingest --feedback-loop any "$G/esc"
 check "escalated to hard, permanent, hits added" \
 	"$(q "SELECT category || ' ' || reason || ' ' || (expires_at IS NULL) || ' ' || hits FROM rebound.suppression WHERE recipient = 'full@example.net'")" \
 	"hard userunknown true 4"
@@ -125,7 +125,7 @@ newdb policy_conf
 "$REBOUND" db migrate >/dev/null
 conf "$TMP/p.conf" 'suppression = {' '  hard_scope = "sender";' '  complaint_scope = "none";' \
 	'  soft_reasons = ["mailboxfull"];' '  soft_count = 2;' '  soft_days = 3;' '  soft_ttl_days = 0;' '};'
-check_rc "ingest with another policy" 0 "$REBOUND" ingest -c "$TMP/p.conf" "$G"
+check_rc "ingest with another policy" 0 "$REBOUND" ingest --feedback-loop any -c "$TMP/p.conf" "$G"
 check "hard_scope sender" "$(q "SELECT scope FROM rebound.suppression WHERE recipient = 'dead@example.com'")" alice
 check "complaint_scope none" "$(q "SELECT count(*) FROM rebound.suppression WHERE category = 'complaint'")" 0
 check "soft_count 2 in 3 days, permanent" \

@@ -33,4 +33,28 @@ check "recorded with the limit as reason and its size" \
 check_rc "a non-report from stdin" 0 sh -c "'$REBOUND' ingest - <'$SRC/samples/non-report/newsletter.eml'"
 check "stdin message quarantined with source stdin" \
 	"$(q "SELECT count(*) FROM rebound.quarantine WHERE source = 'stdin' AND raw IS NOT NULL")" 1
+# complaints are believed only from a declared feedback-loop mailbox
+newdb quarantine_trust
+"$REBOUND" db migrate >/dev/null 2>&1
+yahoo=$SRC/samples/arf/yahoo-cfl.eml
+jmrp=$SRC/samples/jmrp/legacy.eml
+check_rc "a complaint through the bounce pipe (no --feedback-loop)" 0 \
+	sh -c "'$REBOUND' ingest - <'$yahoo'"
+check "it is quarantined as untrusted" \
+	"$(q "SELECT reason FROM rebound.quarantine WHERE source = 'stdin'")" \
+	"untrusted-complaint: not a feedback-loop mailbox"
+check "and suppresses nothing" "$(q "SELECT count(*) FROM rebound.suppression")" 0
+check_rc "the same complaint from Yahoo's feedback-loop mailbox" 0 \
+	"$REBOUND" ingest --feedback-loop yahoo "$yahoo"
+check "stored as a complaint" "$(q "SELECT count(*) FROM rebound.complaint")" 1
+check "and suppresses for its sender" \
+	"$(q "SELECT count(*) FROM rebound.suppression WHERE scope <> 'global'")" 1
+check_rc "Microsoft's report in Yahoo's mailbox" 0 \
+	"$REBOUND" ingest --feedback-loop yahoo "$jmrp"
+check "quarantined: wrong provider" \
+	"$(q "SELECT reason FROM rebound.quarantine WHERE source_id = '$(realpath "$jmrp")'")" \
+	"untrusted-complaint: reporter microsoft in a mailbox registered with yahoo"
+check_rc "unless Microsoft is trusted there too" 0 \
+	"$REBOUND" ingest --feedback-loop yahoo --trust microsoft "$SRC/samples/jmrp/arf-form.eml"
+check "then it is stored" "$(q "SELECT count(*) FROM rebound.complaint")" 2
 done_testing

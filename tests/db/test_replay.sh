@@ -10,7 +10,7 @@ conf "$TMP/b5.conf" 'database = { batch_size = 5; retry_delay_ms = 10; };'
 
 newdb replay_ref
 "$REBOUND" db migrate >/dev/null
-"$REBOUND" ingest -c "$TMP/b5.conf" "$SRC/samples/" 2>/dev/null
+"$REBOUND" ingest --feedback-loop any -c "$TMP/b5.conf" "$SRC/samples/" 2>/dev/null
 want=$(counts)
 
 for at in after-copy:1 after-copy:4 after-commit:1 after-commit:3; do
@@ -18,7 +18,7 @@ for at in after-copy:1 after-copy:4 after-commit:1 after-commit:3; do
 	newdb "$name"
 	"$REBOUND" db migrate >/dev/null
 	check_rc "ingest with the connection killed $at" 0 \
-		env REBOUND_DB_TEST_KILL="$at" "$REBOUND" ingest -c "$TMP/b5.conf" "$SRC/samples/"
+		env REBOUND_DB_TEST_KILL="$at" "$REBOUND" ingest --feedback-loop any -c "$TMP/b5.conf" "$SRC/samples/"
 	check "$at: the kill happened and the batch was replayed" \
 		"$(grep -c 'connection killed.*replaying' "$TMP/err")" 1
 	check "$at: exactly one copy of everything" "$(counts)" "$want"
@@ -27,7 +27,7 @@ for at in after-copy:1 after-copy:4 after-commit:1 after-commit:3; do
 done
 
 # a whole run replayed after a crash (nothing acknowledged): adds nothing
-check_rc "the same input again" 0 "$REBOUND" ingest -c "$TMP/b5.conf" "$SRC/samples/"
+check_rc "the same input again" 0 "$REBOUND" ingest --feedback-loop any -c "$TMP/b5.conf" "$SRC/samples/"
 check "rerun adds nothing" "$(counts)" "$want"
 
 # a second connection terminates the writer's backend while it works
@@ -41,7 +41,7 @@ for i in $(seq 1 40); do
 	done
 done >"$TMP/big.mbox"
 conf "$TMP/b20.conf" 'database = { batch_size = 20; retry_delay_ms = 50; retries = 10; };'
-"$REBOUND" ingest --mbox -c "$TMP/b20.conf" "$TMP/big.mbox" 2>"$TMP/ext.err" &
+"$REBOUND" ingest --feedback-loop any --mbox -c "$TMP/b20.conf" "$TMP/big.mbox" 2>"$TMP/ext.err" &
 pid=$!
 killed=0
 for _ in $(seq 1 200); do

@@ -25,7 +25,7 @@ S3150='550 5.7.1 Unfortunately, messages from [198.51.100.10] were not sent. Ple
 	echo "ch2|dsn|c2@example.org|5.1.1|carol|198.51.100.30|${D}T12:00:00|550 5.1.1 no such user"
 	echo "dd1|delay|slow@example.net|4.4.1|dave|198.51.100.40|${D}T12:00:00|421 4.4.1 connection timed out"
 } | gen "$TMP/g"
-check_rc "ingest the data set" 0 "$REBOUND" ingest "$TMP/g" "$SRC/samples/non-report/human-reply.eml"
+check_rc "ingest the data set" 0 "$REBOUND" ingest --feedback-loop any "$TMP/g" "$SRC/samples/non-report/human-reply.eml"
 
 # ---- volume import ----
 cat >"$TMP/vol.csv" <<EOF2
