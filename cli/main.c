@@ -126,7 +126,7 @@ static void usage(FILE *fp)
 	      "        complaint, hard-bounce and block rates and states per sender and IP\n"
 	      "  report NAME [--since DATE] [--format table|csv|json|ndjson]\n"
 	      "        bounce-reasons, failures-by-domain, complaints, at-risk, blocklists,\n"
-	      "        deferrals, quarantine\n"
+	      "        deferrals, quarantine, feedback-loops\n"
 	      "  volume import [--by sender|ip] FILE.csv | -\n"
 	      "        load sent counts (sender,day,recipient_domain,count)\n"
 	      "  check-config [-c FILE]\n"

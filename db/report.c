@@ -15,7 +15,7 @@
 
 const char rb_db_report_names[] =
 	"bounce-reasons|failures-by-domain|complaints|at-risk|blocklists|"
-	"deferrals|quarantine";
+	"deferrals|quarantine|feedback-loops";
 
 static const struct {
 	const char *name;
@@ -34,6 +34,13 @@ static const struct {
 		      "coalesce($1::timestamptz, '-infinity'))"},
 	{"quarantine", "SELECT * FROM rebound.report_quarantine("
 		       "coalesce($1::timestamptz, '-infinity'))"},
+	/* per registered feedback-loop mailbox: when its last report came
+	 * (--since is not used: a silent mailbox must show) */
+	{"feedback-loops", "SELECT name, provider, kind, messages,"
+			   " last_message_at, last_report_at, silent_for"
+			   " FROM rebound.v_feedback_loops"
+			   " WHERE $1::timestamptz IS NULL OR true"
+			   " ORDER BY last_report_at NULLS FIRST, name"},
 };
 
 static const char reputation_sql[] =
