@@ -2,12 +2,21 @@
 /*
  * bounce/literal.c - required-literal extraction (see literal.h).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
 
 #include "bounce/literal.h"
+
+/* Extended mode, quoting and verbs would change what characters mean:
+ * such patterns get no literal. */
+static bool plain_syntax(const char *pattern)
+{
+	return strstr(pattern, "(?x") == NULL && strstr(pattern, "\\Q") == NULL &&
+	       strstr(pattern, "(*") == NULL;
+}
 
 struct run {
 	char cur[256];
@@ -122,9 +131,7 @@ size_t rb_literal_required(const char *pattern, char *out, size_t size)
 	r.size = size;
 	if (size > 0)
 		out[0] = '\0';
-	/* extended mode or quoting would change what characters mean */
-	if (strstr(pattern, "(?x") != NULL || strstr(pattern, "\\Q") != NULL ||
-	    strstr(pattern, "(*") != NULL)
+	if (!plain_syntax(pattern))
 		return 0;
 	while (*p) {
 		size_t ql;
@@ -281,8 +288,7 @@ size_t rb_literal_set(const char *pattern, char **out, size_t max)
 		out[0] = rb_xstrdup(lit);
 		return 1;
 	}
-	if (strstr(pattern, "(?x") != NULL || strstr(pattern, "\\Q") != NULL ||
-	    strstr(pattern, "(*") != NULL)
+	if (!plain_syntax(pattern))
 		return 0;
 	/* no top-level alternation allowed */
 	while (*p) {
