@@ -82,38 +82,123 @@ static bool next_line_names_other(const char *p, const char *end,
 	       rb_memcasemem(tok, (size_t)(te - tok), rcpt) == NULL;
 }
 
+/* Is the line at @b a header or DSN field ("Final-Recipient: rfc822; a",
+ * "X-Actual-Recipient: ...", "To: a")? Such a line names the address but
+ * says nothing about the failure. */
+static bool field_line(const char *b, const char *end)
+{
+	const char *p = b;
+
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			   (*p >= '0' && *p <= '9') || *p == '-'))
+		p++;
+	return p > b && p + 1 < end && *p == ':' && (p[1] == ' ' || p[1] == '\t');
+}
+
+/* Does the address at @hit (length @alen) stand in a Sendmail-style
+ * "addr... reason" / "<addr>... reason" / "addr>: reason" position? */
+static bool reason_follows(const char *t, const char *hit, size_t alen,
+			   const char *end)
+{
+	const char *p = hit + alen;
+
+	/* the address as a word, not the tail of a path or another address */
+	if (hit > t && !(hit[-1] == '\n' || hit[-1] == ' ' || hit[-1] == '\t' ||
+	      hit[-1] == '<' || hit[-1] == '"'))
+		return false;
+	if (p < end && (*p == '>' || *p == '"'))
+		p++;
+	if (end - p >= 4 && strncmp(p, "... ", 4) == 0)
+		return true;
+	return end - p >= 3 && p[0] == ':' && p[1] == ' ' && p[2] != '\n';
+}
+
+/* The lines just above a Sendmail "NNN <addr>... text" line that belong
+ * to it: the remote server's `<<<` reply, or the local mailer's own words
+ * ("mail.local: unknown user: x"). Returns their start or @b. */
+static const char *reply_above(const char *t, const char *b)
+{
+	const char *q = b, *best = b;
+
+	for (int k = 0; k < 3 && q > t; k++) {
+		const char *lb = q - 1;
+
+		while (lb > t && lb[-1] != '\n')
+			lb--;
+		if (q - 1 - lb < 6)
+			break;
+		if (strncmp(lb, "<<< ", 4) != 0 &&
+		    (strchr("0123456789->. \t", *lb) != NULL ||
+		     memchr(lb, '@', (size_t)(q - 1 - lb)) != NULL ||
+		     rb_memcasemem(lb, (size_t)(q - 1 - lb), "while talking") ||
+		     rb_memcasemem(lb, (size_t)(q - 1 - lb), "... ")))
+			break;
+		best = q = lb;
+	}
+	return best;
+}
+
 void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 {
-	size_t elen, alen = strlen(rc->recipient);
-	const char *t = r->text, *hit, *b, *e, *end;
+	size_t elen, alen;
+	const char *t = r->text, *hit, *b = NULL, *e, *end, *p;
+	const char *needle = rc->recipient;
+	int best = -1;
 
-	if (t == NULL || alen == 0)
+	if (t == NULL || needle == NULL || (alen = strlen(needle)) == 0)
 		return;
 	elen = r->expl_len;
 	end = t + elen;
-	hit = rb_memcasemem(t, elen, rc->recipient);
-	if (hit == NULL)
+	/* every mention of the address; the best one is a line that gives the
+	 * reason next to it ("addr... reason"), then any line that is not a
+	 * header or DSN field naming it */
+	for (p = t; p < end && (hit = rb_memcasemem(p, (size_t)(end - p),
+						    needle)) != NULL;
+	     p = hit + 1) {
+		const char *lb = hit;
+		int score;
+
+		while (lb > t && lb[-1] != '\n')
+			lb--;
+		if (field_line(lb + strspn(lb, " \t"), end))
+			continue;
+		score = reason_follows(t, hit, alen, end) ? 2 : 1;
+		if (score > best) {
+			best = score;
+			b = lb;
+			if (score == 2)
+				break;
+		}
+	}
+	if (b == NULL)
 		return;
-	b = hit;
-	while (b > t && b[-1] != '\n')
-		b--;
+	hit = rb_memcasemem(b, (size_t)(end - b), needle);
 	e = hit + alen;
-	/* the address alone on its line: the reason is on the next lines */
-	for (int lines = 0; e < end && lines < 4; lines++) {
+	/* the address alone on its line: the reason is on the next lines,
+	 * as long as they are indented (Exim folds its reply over several) */
+	for (int lines = 0; e < end && lines < 12; lines++) {
 		const char *nl = memchr(e, '\n', (size_t)(end - e));
 
 		if (nl == NULL) {
 			e = end;
 			break;
 		}
-		if (nl + 1 >= end || nl[1] == '\n' || next_line_names_other(nl + 1, end, rc->recipient)) {
+		if (nl + 1 >= end || nl[1] == '\n' ||
+		    next_line_names_other(nl + 1, end, needle) ||
+		    (best == 2 && lines == 0 && nl[1] != ' ' && nl[1] != '\t') ||
+		    (size_t)(nl - b) > DIAG_MAX) {
 			e = nl;
 			break;
 		}
 		e = nl + 1;
-		if (lines > 0 && !(*e == ' ' || *e == '\t'))
+		if (lines > 0 && !(*e == ' ' || *e == '\t')) {
+			e = nl;
 			break;
+		}
 	}
+	if (best == 2 && b[0] >= '2' && b[0] <= '5' && b[1] >= '0' &&
+	    b[1] <= '9' && b[2] >= '0' && b[2] <= '9' && b[3] == ' ')
+		b = reply_above(t, b);
 	if (e - b < (ptrdiff_t)alen + 6)
 		return;
 	{
@@ -199,6 +284,19 @@ static bool daemon_addr(const struct rb_report *r, const char *a)
 	return r->from != NULL && rb_strcasecmp(a, r->from) == 0;
 }
 
+/* The bounce's own recipient (its To: address): the notice is addressed
+ * to the sender, whose address it often quotes ("To: sender"). */
+static bool bounce_to_addr(const struct rb_report *r, const char *a)
+{
+	const char *to = rb_report_header(r, "To");
+	char *x;
+
+	if (to == NULL || r->arena == NULL)
+		return false;
+	x = rb_addr_extract(r->arena, to);
+	return x != NULL && rb_strcasecmp(x, a) == 0;
+}
+
 /* Addresses that, found loose in the text, are more likely the sender's
  * or the bounce's own than the failed recipient. */
 static bool ignorable_addr(const struct rb_report *r, const char *a)
@@ -210,7 +308,11 @@ static bool ignorable_addr(const struct rb_report *r, const char *a)
 		return true;
 	if (rb_strcasecmp(a, "postmaster") == 0)
 		return true;
-	if (r->envelope_to != NULL && rb_strcasecmp(a, r->envelope_to) == 0)
+	/* the bounce's envelope recipient (Delivered-To, X-Original-To) is
+	 * ours, unless the notice is addressed (To:) to someone else: some
+	 * agents put the failed recipient in X-Original-To */
+	if (r->envelope_to != NULL && rb_strcasecmp(a, r->envelope_to) == 0 &&
+	    (rb_report_header(r, "To") == NULL || bounce_to_addr(r, a)))
 		return true;
 	if (r->orig.from != NULL && rb_strcasecmp(a, r->orig.from) == 0)
 		return true;
@@ -260,7 +362,24 @@ static char *lone_address(struct rb_arena *a, const char *p, size_t n)
 		if (k > 0 && s[k] == ':' && s[k + 1] != '\0')
 			return NULL;
 	}
-	return rb_addr_extract(a, s);
+	{
+		/* the line is the address, perhaps in <> or quotes: not an
+		 * address inside a sentence written without spaces */
+		char *x = rb_addr_extract(a, s);
+		size_t xl;
+
+		if (x == NULL)
+			return NULL;
+		while (*s == '<' || *s == '"' || *s == '(' || *s == '[')
+			s++;
+		l = strlen(s);
+		while (l > 0 && strchr(">\")].;", s[l - 1]) != NULL)
+			l--;
+		xl = strlen(x);
+		if (l != xl || rb_strncasecmp(s, x, l) != 0)
+			return NULL;
+		return x;
+	}
 }
 
 static void diag_append(struct rb_buf *d, const char *p, size_t n)
@@ -284,21 +403,103 @@ static void finish_diag(struct rb_report *r, struct rb_rcpt *rc,
 	rb_buf_reset(d);
 }
 
+/* Is the address at @at (in text starting at @t) offered as somewhere to
+ * write to ("please contact <a>", "send mail ... to the address\n\n\ta",
+ * "mailto:a")? A contact address is not a failed recipient. Looks at the
+ * text before it on its line and at the end of the non-blank line above. */
+static bool contact_address(const char *t, const char *at)
+{
+	static const char *const words[] = {
+		"contact", "to the address", "send mail to", "write to",
+		"mailto:", "send a message to", "email to", "e-mail to",
+		"reply to", "questions to", "please send", "helpdesk",
+	};
+	const char *b = at, *lb;
+
+	while (b > t && b[-1] != '\n')
+		b--;
+	lb = b;
+	/* the previous non-blank line */
+	if (b > t) {
+		const char *q = b - 1;
+
+		while (q > t && (q[-1] == '\n' || q[-1] == ' ' || q[-1] == '\t'))
+			q--;
+		lb = q;
+		while (lb > t && lb[-1] != '\n')
+			lb--;
+		if (at - lb > 240)
+			lb = at - 240;
+		/* only when the address starts its own line */
+		if (strspn(b, " \t<\"") != (size_t)(at - b))
+			lb = b;
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		const char *h = rb_memcasemem(lb, (size_t)(at - lb), words[i]);
+
+		if (h != NULL && (lb == b || at - h < 120))
+			return true;
+	}
+	return false;
+}
+
+/* Is @addr, found at @pos of the text, no failed recipient? */
+static bool not_recipient(struct rb_report *r, const char *t, const char *pos,
+			  const char *addr)
+{
+	return daemon_addr(r, addr) || (pos != NULL && contact_address(t, pos));
+}
+
+/* "550 5.1.1 <addr>... text", "554 addr... text": a line of a Sendmail
+ * transcript that names a recipient and what became of it. */
+static bool sendmail_rcpt_line(const char *lt)
+{
+	const char *q = lt;
+
+	if (!(q[0] >= '2' && q[0] <= '5' && q[1] >= '0' && q[1] <= '9' &&
+	      q[2] >= '0' && q[2] <= '9' && q[3] == ' '))
+		return false;
+	q += 4;
+	if (q[0] >= '2' && q[0] <= '5' && q[1] == '.') {
+		const char *sp = strchr(q, ' ');
+
+		if (sp == NULL)
+			return false;
+		q = sp + 1;
+	}
+	{
+		const char *dots = strstr(q, "... ");
+		const char *sp = strchr(q, ' ');
+
+		return dots != NULL && (sp == NULL || sp >= dots) &&
+		       memchr(q, '@', (size_t)(dots - q)) != NULL;
+	}
+}
+
 /*
  * Generic layout: an address alone on a line, followed by indented or
  * plain lines of explanation until a blank line or the next address
  * (qmail, Exim, Postfix without DSN, Courier, many appliances); or
  * "addr... reason" (Sendmail); or "<addr>: reason" on one line.
+ *
+ * Sendmail transcripts ("While talking to host:", ">>> RCPT To:<a>",
+ * "<<< 550 reply", "554 <a>... reason") put the remote server's reply on
+ * the `<<<` line above the line that names the recipient, and the lines
+ * after it belong to the next recipient. A `<<<` reply to MAIL FROM or
+ * DATA names the sender or nobody, never a recipient.
  */
 static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			     const char *expl, size_t len)
 {
 	const char *p = expl, *end = expl + len;
 	struct rb_rcpt *cur = NULL;
-	struct rb_buf d;
+	struct rb_buf d, reply;
 	size_t before = r->n_rcpts;
+	bool closed = false; /* cur's transcript line is complete */
+	bool rcpt_cmd = false; /* the last ">>>" command was RCPT */
 
 	rb_buf_init(&d, DIAG_MAX);
+	rb_buf_init(&reply, DIAG_MAX);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -306,24 +507,29 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 		char *addr;
 		const char *dots;
 		int whole;
+		bool txline = false, in_reply = false;
 		size_t reason_off = 0;
 
 		if (n == 0 || (n < 3 && strspn(p, " \t") >= n)) {
 			finish_diag(r, cur, &d);
 			cur = NULL;
+			closed = false;
 			p = next;
 			continue;
 		}
 		addr = lone_address(r->arena, p, n);
-		if (addr != NULL && !daemon_addr(r, addr)) {
+		if (addr != NULL &&
+		    !not_recipient(r, expl, p + strspn(p, " \t<\""), addr)) {
 			finish_diag(r, cur, &d);
 			cur = add(r, c, addr);
+			closed = false;
 			p = next;
 			continue;
 		}
 		/* "<addr>: reason" or "addr... reason" or "addr: reason" */
 		dots = NULL;
 		whole = 0;
+		addr = NULL;
 		{
 			char line[1024];
 			size_t m = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
@@ -336,17 +542,29 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			whole = 0;
 			if (strncmp(lt, ">>> ", 4) == 0) {
 				/* a command we sent: only context */
-				if (cur != NULL)
+				rcpt_cmd = rb_startswith_ci(lt + 4, "RCPT");
+				rb_buf_reset(&reply);
+				if (cur != NULL && !closed)
 					diag_append(&d, p, n);
 				p = next;
 				continue;
 			}
 			if (strncmp(lt, "<<< ", 4) == 0) {
 				/* the remote's reply in a transcript */
+				diag_append(&reply, lt + 4, strlen(lt + 4));
+				if (!rcpt_cmd) {
+					if (cur != NULL && !closed)
+						diag_append(&d, p, n);
+					p = next;
+					continue;
+				}
 				lt += 4;
 				whole = 1;
+				in_reply = true;
 			}
 			reason_off = (size_t)(lt - line);
+			if (!in_reply && sendmail_rcpt_line(lt))
+				txline = true;
 			if (lt[0] >= '2' && lt[0] <= '5' && lt[1] >= '0' &&
 			    lt[1] <= '9' && lt[2] >= '0' && lt[2] <= '9' &&
 			    lt[3] == ' ' && (lt[4] == '<' || strstr(lt, "... "))) {
@@ -366,33 +584,66 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			} else if (lt == line && (gt = strchr(lt, ' ')) != NULL &&
 				   memchr(lt, '@', (size_t)(gt - lt)) != NULL &&
 				   strchr(":<(\"", *lt) == NULL && gt[-1] != ',') {
-				/* "addr reason" at the start of the line */
+				/* "addr reason" at the start of the line: the
+				 * first word is the address and nothing else */
+				char *w = lt;
+				size_t wl;
+
 				*gt = '\0';
 				addr = rb_addr_extract(r->arena, lt);
+				while (*w == '<' || *w == '"')
+					w++;
+				wl = strlen(w);
+				while (wl > 0 && strchr(">\":;", w[wl - 1]) != NULL)
+					wl--;
+				if (addr != NULL && (strlen(addr) != wl ||
+						     rb_strncasecmp(addr, w, wl) != 0))
+					addr = NULL;
 				dots = p + (gt - line);
 			}
+			if (addr != NULL && dots != NULL && cur != NULL &&
+			    !closed && (*p == ' ' || *p == '\t') &&
+			    rb_strcasecmp(addr, cur->recipient) == 0) {
+				/* Postfix folds "said: 550\n    <addr>:
+				 * User unknown" under the address line */
+				diag_append(&d, p, n);
+				p = next;
+				continue;
+			}
 			if (addr != NULL && dots != NULL &&
-			    !daemon_addr(r, addr)) {
+			    !not_recipient(r, expl, NULL, addr)) {
 				finish_diag(r, cur, &d);
 				cur = add(r, c, addr);
+				closed = false;
 				while (dots < p + n &&
 				       (*dots == ':' || *dots == '.' || *dots == ' '))
 					dots++;
 				if (whole)
 					dots = p + reason_off;
+				if (txline && reply.len > 0) {
+					/* the remote's reply first: its codes
+					 * are the more specific */
+					diag_append(&d, rb_buf_str(&reply), reply.len);
+					rb_buf_reset(&reply);
+				}
 				if (dots < p + n)
 					diag_append(&d, dots,
 						    (size_t)(p + n - dots));
+				if (txline) {
+					finish_diag(r, cur, &d);
+					closed = true;
+				}
 				p = next;
 				continue;
 			}
 		}
-		if (cur != NULL)
+		if (cur != NULL && !closed)
 			diag_append(&d, p, n);
 		p = next;
 	}
 	finish_diag(r, cur, &d);
 	rb_buf_free(&d);
+	rb_buf_free(&reply);
 	return r->n_rcpts - before;
 }
 
@@ -449,6 +700,39 @@ static char *paragraph(struct rb_report *r, const char *text, const char *end,
 			break;
 		if ((size_t)(e - b) > DIAG_MAX)
 			break;
+	}
+	/* "There was an error delivering your mail to <a>." alone: the
+	 * reason is the next paragraph ("host said: 550 ...") */
+	{
+		char code[4];
+		char *tmp = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+
+		if (rb_reply_find(tmp, code) != 0 && e < end &&
+		    (size_t)(e - b) < 400) {
+			const char *f = e;
+
+			while (f < end && (*f == '\n' || *f == ' ' || *f == '\t'))
+				f++;
+			if (f < end && !field_line(f, end) && *f != '-' &&
+			    *f != '=' && *f != '>') {
+				const char *g = f;
+
+				while (g < end) {
+					const char *nl = memchr(g, '\n', (size_t)(end - g));
+
+					if (nl == NULL) {
+						g = end;
+						break;
+					}
+					g = nl + 1;
+					if (g < end && *g == '\n')
+						break;
+					if ((size_t)(g - b) > DIAG_MAX)
+						break;
+				}
+				e = g;
+			}
+		}
 	}
 	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
 	rb_str_squeeze(d);
@@ -524,7 +808,8 @@ static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
 			e++;
 		addr = rb_arena_strndup(r->arena, b, (size_t)(e - b));
 		addr = rb_addr_extract(r->arena, addr);
-		if (addr != NULL && !ignorable_addr(r, addr)) {
+		if (addr != NULL && !ignorable_addr(r, addr) &&
+		    !contact_address(expl, b)) {
 			struct rb_rcpt *rc = add(r, c, addr);
 
 			if (rc != NULL && rc->diagnostic == NULL) {
@@ -630,9 +915,37 @@ static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
 				   const char *expl, size_t len)
 {
 	size_t before = r->n_rcpts;
+	bool named = false, any = false;
 
-	(void)expl;
-	(void)len;
+	/* Exim repeats the header's addresses under "The following
+	 * address(es) failed:"; when none is there (the text shows the
+	 * address before a rewrite), the text's address lines say which
+	 * address the remote server refused */
+	for (size_t i = 0; i < r->n_headers; i++) {
+		char *v, *tok, *next;
+
+		if (rb_strcasecmp(r->headers[i].name, "X-Failed-Recipients") != 0)
+			continue;
+		v = rb_arena_strdup(r->arena, r->headers[i].value);
+		for (tok = v; tok != NULL; tok = next) {
+			char *addr;
+
+			next = strchr(tok, ',');
+			if (next != NULL)
+				*next++ = '\0';
+			addr = rb_addr_extract(r->arena, tok);
+			if (addr == NULL)
+				continue;
+			any = true;
+			if (rb_memcasemem(expl, len, addr) != NULL)
+				named = true;
+		}
+	}
+	if (!any)
+		return 0;
+	if (!named && rb_memcasemem(expl, len, "address(es) failed") != NULL &&
+	    decode_generic(r, c, expl, len) > 0)
+		return r->n_rcpts - before;
 	for (size_t i = 0; i < r->n_headers; i++) {
 		char *v, *tok, *next;
 

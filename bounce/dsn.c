@@ -67,6 +67,7 @@ static int reply_in(const char *text, bool fail, char out[4])
 			return 0;
 		p = at ? at + 3 : p + strlen(p);
 	}
+	out[0] = '\0'; /* only success codes: none that failed */
 	return -1;
 }
 
@@ -114,6 +115,36 @@ void rb_dsn_codes_from_diagnostic(struct rb_rcpt *rc)
 			memcpy(rc->status, st, sizeof(rc->status));
 			rc->status_from = "diagnostic";
 		}
+	}
+}
+
+/* Sendmail delivers to a program ("|procmail ...") and reports it in
+ * X-Actual-Recipient with "@host" appended, while its transcript quotes
+ * the program as written ("554 "|procmail ... #user"... Service
+ * unavailable"): look for the program text in the notice. */
+static void program_diagnostic(struct rb_report *r, struct rb_rcpt *rc,
+			       const char *v)
+{
+	struct rb_rcpt tmp;
+	char *prog, *at;
+
+	v = strchr(v, ';') ? strchr(v, ';') + 1 : v;
+	while (*v == ' ' || *v == '\t' || *v == '"')
+		v++;
+	if (*v != '|')
+		return;
+	prog = rb_arena_strdup(r->arena, v);
+	at = strrchr(prog, '@');
+	if (at != NULL && strchr(at, ' ') == NULL)
+		*at = '\0';
+	if (strlen(prog) < 8)
+		return;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.recipient = prog;
+	rb_decode_diagnostic_for(r, &tmp);
+	if (tmp.diagnostic != NULL) {
+		rc->diagnostic = tmp.diagnostic;
+		rc->diagnostic_type = tmp.diagnostic_type;
 	}
 }
 
@@ -221,6 +252,9 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			rc->last_attempt = rb_arena_strdup(r->arena, v);
 		if (rc->diagnostic == NULL)
 			rb_decode_diagnostic_for(r, rc);
+		if (rc->diagnostic == NULL &&
+		    (v = rb_fblock_get(b, "X-Actual-Recipient")) != NULL)
+			program_diagnostic(r, rc, v);
 		rb_dsn_codes_from_diagnostic(rc);
 		rc->kind = kind_of_action(rc->action, rc->status);
 	}
