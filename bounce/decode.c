@@ -22,7 +22,7 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 		"delivery notification", "non-delivery", "nondeliver",
 		"could not be delivered", "not delivered", "mail system error",
 		"delivery problem", "rejected", "bounce", "failed",
-		"error", "warning", "unzustellbar", "delayed",
+		"error", "warning", "unzustellbar", "delayed", "loop alert",
 	};
 	const char *f = rb_report_header(r, "From");
 	const char *rp = rb_report_header(r, "Return-Path");

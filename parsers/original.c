@@ -5,6 +5,7 @@
  * the text), and sender resolution in the DESIGN.md order.
  */
 #include <gmime/gmime.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -151,6 +152,7 @@ static const char *const orig_markers[] = {
 	"the header of the original message",
 	"headers of the original message",
 	"copy of the original message",
+	"returned message --",
 	"unsent message below",
 	"message text follows",
 	"content-type: message/rfc822",
