@@ -426,6 +426,15 @@ static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
  * label it (a broken boundary, a missing Content-Type): from the first line
  * that starts a DSN block to the next boundary or part header. Returns the
  * start and sets *len_r, or NULL. */
+/* Does the @n bytes at @p start with @prefix (ASCII case-insensitive)?
+ * Never reads past @n: the message need not be NUL-terminated. */
+static bool starts_ci(const char *p, size_t n, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+
+	return n >= pl && rb_strncasecmp(p, prefix, pl) == 0;
+}
+
 static const char *embedded_dsn(const char *s, size_t len, size_t *len_r)
 {
 	const char *p = s, *end = s + len, *start = NULL;
@@ -433,23 +442,22 @@ static const char *embedded_dsn(const char *s, size_t len, size_t *len_r)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *next = nl ? nl + 1 : end;
+		size_t n = (size_t)(end - p);
 
 		if (start == NULL) {
-			if (rb_startswith_ci(p, "Reporting-MTA:") ||
-			    rb_startswith_ci(p, "Final-Recipient:") ||
-			    rb_startswith_ci(p, "Original-Recipient:")) {
-				size_t rest = (size_t)(end - p);
-				size_t win = rest < 2048 ? rest : 2048;
+			if (starts_ci(p, n, "Reporting-MTA:") ||
+			    starts_ci(p, n, "Final-Recipient:") ||
+			    starts_ci(p, n, "Original-Recipient:")) {
+				size_t win = n < 2048 ? n : 2048;
 
 				if (rb_memcasemem(p, win, "\nAction:") ||
 				    rb_memcasemem(p, win, "\nStatus:"))
 					start = p;
 			}
-		} else if ((p[0] == '-' && p[1] == '-') ||
-			   (p + 1 < end && p[0] == ' ' && p[1] == '-' && p[2] == '-') ||
-			   rb_startswith_ci(p, "Content-Type:") ||
-			   rb_startswith_ci(p, "Return-Path:") ||
-			   rb_startswith_ci(p, "Received:")) {
+		} else if (starts_ci(p, n, "--") || starts_ci(p, n, " --") ||
+			   starts_ci(p, n, "Content-Type:") ||
+			   starts_ci(p, n, "Return-Path:") ||
+			   starts_ci(p, n, "Received:")) {
 			*len_r = (size_t)(p - start);
 			return start;
 		}
