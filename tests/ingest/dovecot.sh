@@ -28,7 +28,8 @@ cmd=$1
 dir=$2
 DOVECOT=${DOVECOT:-$(command -v dovecot || echo /usr/sbin/dovecot)}
 USERS=(fetch ack notls wronghost starttls nostarttls idle poll plainidle
-	plainack reconnect uidvalidity toobig login)
+	plainack reconnect uidvalidity toobig login
+	runimap runfbl runidle runpoll runlock runsig runchaos bench)
 PASSWORD=rebound-test-secret
 
 stop_one() { # conf
