@@ -16,6 +16,11 @@
  * Signals: SIGTERM/SIGINT finish the batch in flight and exit; SIGHUP
  * finishes it and restarts every worker from a freshly loaded
  * configuration (a broken file keeps the old one running).
+ *
+ * --once drains every source and exits: 1 when the database or its schema
+ * cannot be used, a source fails for good, or a source's server stays
+ * unreachable (ONCE_TEMP_TRIES transient faults in a row), so a cron job
+ * never hangs. The daemon retries those instead.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +47,8 @@
 
 #define LOCK_RETRY_S 5	/* how often a waiting instance tries the lock */
 #define ERROR_PAUSE_S 30 /* pause after a permanent source error */
+/* --once: transient source faults in a row before giving up */
+#define ONCE_TEMP_TRIES 3
 
 struct worker {
 	const char *conf_path;
@@ -135,6 +142,12 @@ static enum rb_ack decide(struct rb_report *r, const struct rb_source_config *sc
 		return RB_ACK_PROCESSED;
 	if (r->rule != NULL && strcmp(r->rule, "not-a-report") == 0)
 		return RB_ACK_NOT_REPORT;
+	/* No recipient. The writer quarantines only kind "unknown"; a report
+	 * of a known kind without a recipient (an autoreply whose sender
+	 * cannot be told) would be stored as a message with no event while
+	 * its mail goes to the quarantine folder. Quarantine it in the
+	 * database too, its rule as the reason. */
+	r->kind = RB_KIND_UNKNOWN;
 	return RB_ACK_QUARANTINED;
 }
 
@@ -144,9 +157,11 @@ struct ctx {
 	struct rb_db *db;     /* the writer's connection */
 	struct rb_db *lockdb; /* holds the source's advisory lock */
 	struct rb_db_writer *wr;
+	struct rb_db_writer_opts wo;
 	struct rb_source *src;
 	bool open;
 	struct rb_source_checkpoint saved; /* what the database has */
+	unsigned temp_faults; /* transient source faults in a row */
 	struct rb_error err;
 };
 
@@ -176,7 +191,19 @@ static bool hold_lock(struct ctx *c)
 		if (!connect_db(c, c->lockdb))
 			return false;
 		if (rb_db_source_lock(c->lockdb, c->w->sc->name, &held, &c->err) < 0) {
-			rb_db_reconnect(c->lockdb, &c->err);
+			if (c->err.code == RB_E_TEMP) {
+				rb_db_reconnect(c->lockdb, &c->err);
+				continue;
+			}
+			/* not the connection: reconnecting would spin */
+			rb_log(RB_LOG_WARN,
+			       "src=%s event=lock-failed error=\"%s\"",
+			       c->w->sc->name, c->err.msg);
+			if (c->w->once) {
+				c->w->status = 1;
+				return false;
+			}
+			pause_for(&c->w->stop, LOCK_RETRY_S);
 			continue;
 		}
 		if (held)
@@ -223,7 +250,8 @@ static int one_batch(struct ctx *c)
 	struct rb_source_msg *msgs = NULL;
 	enum rb_ack *acks;
 	size_t n = 0;
-	unsigned long reports = 0, before;
+	unsigned long reports = 0, stored, dups;
+	const struct rb_db_stats *st;
 	struct rb_source_checkpoint cp;
 
 	if (rb_source_fetch(c->src, 0, &msgs, &n, &c->err) < 0)
@@ -231,7 +259,9 @@ static int one_batch(struct ctx *c)
 	if (n == 0)
 		return 0;
 	acks = rb_xcalloc(n, sizeof(*acks));
-	before = rb_db_writer_stats(c->wr)->messages;
+	st = rb_db_writer_stats(c->wr);
+	stored = st->stored + st->quarantined;
+	dups = st->duplicates;
 	for (size_t i = 0; i < n; i++) {
 		struct rb_source_msg *m = &msgs[i];
 		struct rb_db_item item;
@@ -255,8 +285,13 @@ static int one_batch(struct ctx *c)
 		rb_report_free(&r);
 	}
 	if (!commit(c)) {
-		/* not stored: forget the in-memory checkpoint so the same
-		 * messages come again */
+		/* not stored: drop what the writer still holds (it keeps a
+		 * failed batch, which would be sent again with every later
+		 * one), and forget the in-memory checkpoint so the same
+		 * messages come again (a maildir forgets the names it handed
+		 * out when the source error below reopens it) */
+		rb_db_writer_free(&c->wr);
+		c->wr = rb_db_writer_new(c->db, &c->wo);
 		rb_source_set_checkpoint(c->src, &c->saved);
 		rb_source_msgs_free(&msgs, n);
 		free(acks);
@@ -270,7 +305,10 @@ static int one_batch(struct ctx *c)
 		rb_source_set_checkpoint(c->src, &c->saved);
 		rb_source_msgs_free(&msgs, n);
 		free(acks);
-		return -1;
+		/* a local file error (maildir) is not cured by waiting: the
+		 * source error path reopens the source, so a maildir hands
+		 * the messages out again instead of keeping them as seen */
+		return c->err.code == RB_E_TEMP ? -1 : -2;
 	}
 	rb_source_get_checkpoint(c->src, &cp);
 	if (rb_db_source_save(c->db, sc->name, sc->type, sc->feedback_loop,
@@ -280,13 +318,29 @@ static int one_batch(struct ctx *c)
 	else
 		rb_log(RB_LOG_WARN, "src=%s event=checkpoint-not-saved error=\"%s\"",
 		       sc->name, c->err.msg);
+	/* stored: new rows (messages and quarantine entries); duplicates:
+	 * stored before (a replay after a crash, non-reports read again) */
+	st = rb_db_writer_stats(c->wr);
 	rb_log(RB_LOG_INFO,
-	       "src=%s event=batch messages=%zu stored=%lu complaints=%lu uid=%u",
-	       sc->name, n, rb_db_writer_stats(c->wr)->messages - before, reports,
-	       cp.last_uid);
+	       "src=%s event=batch messages=%zu stored=%lu duplicates=%lu complaints=%lu uid=%u",
+	       sc->name, n, st->stored + st->quarantined - stored,
+	       st->duplicates - dups, reports, cp.last_uid);
 	rb_source_msgs_free(&msgs, n);
 	free(acks);
 	return (int)n;
+}
+
+/* --once must end: true (status 1) when this transient source fault (the
+ * server unreachable, the connection lost) is one too many in a row. The
+ * daemon keeps retrying instead, with the source's backoff. */
+static bool once_gives_up(struct ctx *c)
+{
+	if (!c->w->once || ++c->temp_faults < ONCE_TEMP_TRIES)
+		return false;
+	rb_log(RB_LOG_ERR, "src=%s event=gave-up faults=%u error=\"%s\"",
+	       c->w->sc->name, c->temp_faults, c->err.msg);
+	c->w->status = 1;
+	return true;
 }
 
 static void worker_loop(struct ctx *c)
@@ -303,7 +357,17 @@ static void worker_loop(struct ctx *c)
 		if (!c->open) {
 			if (rb_db_source_load(c->db, sc->name, &c->saved.uidvalidity,
 					      &c->saved.last_uid, &c->err) < 0) {
-				rb_db_reconnect(c->db, &c->err);
+				/* a lost connection is found by connect_db();
+				 * anything else would spin: say it, and wait */
+				rb_log(RB_LOG_WARN,
+				       "src=%s event=checkpoint-not-loaded error=\"%s\"",
+				       sc->name, c->err.msg);
+				if (c->w->once) {
+					c->w->status = 1;
+					break;
+				}
+				if (!rb_db_lost(c->db))
+					pause_for(&c->w->stop, LOCK_RETRY_S);
 				continue;
 			}
 			rb_source_set_checkpoint(c->src, &c->saved);
@@ -311,7 +375,8 @@ static void worker_loop(struct ctx *c)
 				rb_log(c->err.code == RB_E_TEMP ? RB_LOG_WARN : RB_LOG_ERR,
 				       "src=%s event=open-failed error=\"%s\"", sc->name,
 				       c->err.msg);
-				if (c->w->once && c->err.code != RB_E_TEMP) {
+				if (c->w->once &&
+				    (c->err.code != RB_E_TEMP || once_gives_up(c))) {
 					c->w->status = 1;
 					break;
 				}
@@ -328,6 +393,8 @@ static void worker_loop(struct ctx *c)
 			rb_log(RB_LOG_WARN,
 			       "src=%s event=uidvalidity-changed action=refetch-all",
 			       sc->name);
+		if (got >= 0)
+			c->temp_faults = 0;
 		if (got > 0)
 			continue;
 		if (got == -2) {
@@ -344,11 +411,17 @@ static void worker_loop(struct ctx *c)
 		}
 		if (got == 0 && c->w->once)
 			break;
+		if (got < 0 && once_gives_up(c))
+			break;
 		/* nothing new, or a transient fault: wait (IDLE, inotify,
 		 * polling; the reconnect backoff on faults) */
 		if (rb_source_wait(c->src, 60, &c->w->stop, &c->err) < 0) {
 			rb_log(RB_LOG_ERR, "src=%s event=wait-failed error=\"%s\"",
 			       sc->name, c->err.msg);
+			if (c->w->once) {
+				c->w->status = 1;
+				break;
+			}
 			rb_source_close(c->src);
 			c->open = false;
 			pause_for(&c->w->stop, ERROR_PAUSE_S);
@@ -356,11 +429,29 @@ static void worker_loop(struct ctx *c)
 	}
 }
 
+/* The schema version, asked until the database answers: a failed query
+ * must not pass for "no policy". false: stopping, or --once gave up. */
+static bool schema_version(struct ctx *c, unsigned *version_r)
+{
+	while (connect_db(c, c->db)) {
+		if (rb_db_schema_version(c->db, version_r, &c->err) == 0)
+			return true;
+		rb_log(RB_LOG_WARN, "src=%s event=db-error error=\"%s\"",
+		       c->w->sc->name, c->err.msg);
+		if (c->w->once) {
+			c->w->status = 1;
+			return false;
+		}
+		if (!rb_db_lost(c->db))
+			pause_for(&c->w->stop, LOCK_RETRY_S);
+	}
+	return false;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct ctx c;
-	struct rb_db_writer_opts wo;
 	unsigned version = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -375,18 +466,20 @@ static void *worker_main(void *arg)
 	c.db = rb_db_new(&c.pl.cfg->database);
 	c.lockdb = rb_db_new(&c.pl.cfg->database);
 	c.src = make_source(w->sc, &c.pl.cfg->limits);
-	if (connect_db(&c, c.db) &&
-	    rb_db_schema_version(c.db, &version, &c.err) == 0 && version == 0) {
-		rb_log(RB_LOG_ERR, "src=%s event=no-schema action=\"run rebound db migrate\"",
-		       w->sc->name);
+	if (!schema_version(&c, &version))
+		goto out;
+	/* rebound.source_state (checkpoints) came with 005 */
+	if (version < 5) {
+		rb_log(RB_LOG_ERR,
+		       "src=%s event=no-schema version=%u action=\"run rebound db migrate\"",
+		       w->sc->name, version);
 		w->status = 1;
 		goto out;
 	}
-	memset(&wo, 0, sizeof(wo));
-	wo.batch_size = c.pl.cfg->database.batch_size;
-	wo.keep_raw_days = c.pl.cfg->database.keep_raw_days;
-	wo.policy = version >= 4 ? &c.pl.cfg->suppression : NULL;
-	c.wr = rb_db_writer_new(c.db, &wo);
+	c.wo.batch_size = c.pl.cfg->database.batch_size;
+	c.wo.keep_raw_days = c.pl.cfg->database.keep_raw_days;
+	c.wo.policy = &c.pl.cfg->suppression;
+	c.wr = rb_db_writer_new(c.db, &c.wo);
 	worker_loop(&c);
 	rb_db_writer_free(&c.wr);
 out:

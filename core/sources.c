@@ -91,7 +91,8 @@ static int read_source(config_setting_t *g, const char *path,
 			if (ty != CONFIG_TYPE_INT && ty != CONFIG_TYPE_INT64)
 				return where(err, path, s, "must be an integer: ", name);
 			v = config_setting_get_int64(s);
-			if (v < 0 || v > 1000000000LL)
+			if (v < 0 || v > 1000000000LL ||
+			    (k->off == OFF(port) && v > 65535))
 				return where(err, path, s, "out of range: ", name);
 			*(unsigned *)(base + k->off) = (unsigned)v;
 			break;
@@ -112,6 +113,8 @@ static int read_source(config_setting_t *g, const char *path,
 				const char *str = config_setting_get_string_elem(s, e);
 
 				if (str == NULL) {
+					for (int f = 0; f < e; f++)
+						free(v[f]);
 					free(v);
 					return where(err, path, s, "must be a list of strings: ", name);
 				}
