@@ -296,6 +296,9 @@ int rb_cmd_ingest(int argc, char **argv)
 	/* The policy needs migration 4 (an older schema still ingests). */
 	if (version >= 4)
 		wo.policy = &in.pl.cfg->suppression;
+	/* parse the next batch while the last one commits: nothing is
+	 * acknowledged before the final flush */
+	wo.overlap = true;
 	in.w = rb_db_writer_new(in.db, &wo);
 	for (int i = optind; i < argc && !in.failed; i++) {
 		if (rb_input_read(argv[i], in.mbox,

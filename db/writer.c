@@ -3,7 +3,10 @@
  * db/writer.c - batches of reports into PostgreSQL: binary COPY into a TEMP
  * staging table, then one set-based INSERT ... ON CONFLICT DO NOTHING per
  * target table, one transaction per batch (see db/README.md for why).
+ * With opts.overlap a full batch is committed by a worker thread while the
+ * caller encodes the next one (one batch in flight at most).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,17 +129,42 @@ static const char main_sql[] =
 
 enum kill_at { KILL_NONE, KILL_AFTER_COPY, KILL_AFTER_COMMIT };
 
+/* Encoded rows of one batch and its number of messages. */
+struct batch {
+	struct rb_buf copy;
+	size_t n_msgs;
+};
+
+/* The batch handed to the worker thread (opts.overlap). */
+enum bg_state {
+	BG_IDLE,   /* nothing in flight (bg is empty) */
+	BG_BUSY,   /* the worker is committing bg */
+	BG_FAILED, /* the worker gave up on bg (kept, error in bg_err) */
+};
+
 struct rb_db_writer {
 	struct rb_db *db; /* borrowed */
 	size_t batch_size;
 	size_t keep_raw_days;
 	const struct rb_suppression_config *policy; /* borrowed; NULL = off */
 	unsigned prepared_gen; /* rb_db_generation the statements belong to */
-	struct rb_buf copy;    /* encoded rows of the pending batch */
-	size_t n_msgs;	       /* messages in the pending batch */
+	struct batch cur;      /* the batch being filled */
 	struct rb_db_stats stats;
 	enum kill_at kill;
 	unsigned long kill_batch;
+	/* overlap: whoever flushes owns the connection, the prepared
+	 * statements and stats except .messages; the caller takes them back
+	 * only when the worker is not BG_BUSY (mu, cv order that) */
+	bool overlap;
+	bool started; /* the worker thread runs */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	enum bg_state bg_state;
+	bool bg_stop;
+	struct batch bg;
+	size_t bg_msgs; /* messages of bg, for rb_db_writer_pending (mu) */
+	struct rb_error bg_err;
 };
 
 /* ---- binary COPY encoding (LIBRARY-NOTES 3.3) ---- */
@@ -408,29 +436,57 @@ struct rb_db_writer *rb_db_writer_new(struct rb_db *db,
 	w->batch_size = opts->batch_size ? opts->batch_size : 500;
 	w->keep_raw_days = opts->keep_raw_days;
 	w->policy = opts->policy;
-	rb_buf_init(&w->copy, 0);
+	w->overlap = opts->overlap;
+	rb_buf_init(&w->cur.copy, 0);
+	rb_buf_init(&w->bg.copy, 0);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
 	parse_kill(w);
 	return w;
 }
 
 void rb_db_writer_free(struct rb_db_writer **wp)
 {
+	struct rb_db_writer *w;
+
 	if (wp == NULL || *wp == NULL)
 		return;
-	rb_buf_free(&(*wp)->copy);
-	free(*wp);
+	w = *wp;
+	if (w->started) {
+		/* a batch in flight is finished first */
+		pthread_mutex_lock(&w->mu);
+		w->bg_stop = true;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	rb_buf_free(&w->cur.copy);
+	rb_buf_free(&w->bg.copy);
+	free(w);
 	*wp = NULL;
 }
 
 size_t rb_db_writer_pending(const struct rb_db_writer *w)
 {
-	return w->n_msgs;
+	size_t n = w->cur.n_msgs;
+
+	if (w->started) {
+		pthread_mutex_lock((pthread_mutex_t *)&w->mu);
+		if (w->bg_state != BG_IDLE)
+			n += w->bg_msgs;
+		pthread_mutex_unlock((pthread_mutex_t *)&w->mu);
+	}
+	return n;
 }
 
 const struct rb_db_stats *rb_db_writer_stats(const struct rb_db_writer *w)
 {
 	return &w->stats;
 }
+
+static int hand_off(struct rb_db_writer *w, struct rb_error *err);
 
 int rb_db_writer_add(struct rb_db_writer *w, const struct rb_db_item *item,
 		     const struct rb_report *r, struct rb_error *err)
@@ -451,16 +507,17 @@ int rb_db_writer_add(struct rb_db_writer *w, const struct rb_db_item *item,
 	m.raw_expires_us = item->received_us +
 			   (int64_t)w->keep_raw_days * DAY_US;
 	if (m.q || r->n_rcpts == 0)
-		encode_row(&w->copy, &m, 0, NULL);
+		encode_row(&w->cur.copy, &m, 0, NULL);
 	else {
 		for (size_t i = 0; i < r->n_rcpts; i++)
-			encode_row(&w->copy, &m, (uint32_t)i, &r->rcpts[i]);
+			encode_row(&w->cur.copy, &m, (uint32_t)i, &r->rcpts[i]);
 	}
-	w->n_msgs++;
+	w->cur.n_msgs++;
 	w->stats.messages++;
-	if (w->n_msgs >= w->batch_size ||
-	    w->copy.len >= RB_DB_BATCH_MAX_BYTES)
-		return rb_db_writer_flush(w, err);
+	if (w->cur.n_msgs >= w->batch_size ||
+	    w->cur.copy.len >= RB_DB_BATCH_MAX_BYTES)
+		return w->overlap ? hand_off(w, err)
+				  : rb_db_writer_flush(w, err);
 	return 0;
 }
 
@@ -497,7 +554,8 @@ static int setup(struct rb_db_writer *w, struct rb_error *err)
 	return 0;
 }
 
-static int send_copy(struct rb_db_writer *w, struct rb_error *err)
+static int send_copy(struct rb_db_writer *w, const struct rb_buf *copy,
+		     struct rb_error *err)
 {
 	static const char header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 	static const char trailer[2] = {'\377', '\377'};
@@ -509,12 +567,12 @@ static int send_copy(struct rb_db_writer *w, struct rb_error *err)
 			err) < 0)
 		return -1;
 	ok = PQputCopyData(c, header, sizeof(header)) == 1;
-	for (size_t at = 0; ok && at < w->copy.len; at += COPY_CHUNK) {
-		size_t n = w->copy.len - at;
+	for (size_t at = 0; ok && at < copy->len; at += COPY_CHUNK) {
+		size_t n = copy->len - at;
 
 		if (n > COPY_CHUNK)
 			n = COPY_CHUNK;
-		ok = PQputCopyData(c, w->copy.data + at, (int)n) == 1;
+		ok = PQputCopyData(c, copy->data + at, (int)n) == 1;
 	}
 	if (ok)
 		ok = PQputCopyData(c, trailer, sizeof(trailer)) == 1;
@@ -569,8 +627,8 @@ struct counts {
 	struct rb_policy_stats policy;
 };
 
-static int flush_once(struct rb_db_writer *w, struct counts *n,
-		      struct rb_error *err)
+static int flush_once(struct rb_db_writer *w, const struct rb_buf *copy,
+		      struct counts *n, struct rb_error *err)
 {
 	PGresult *r = NULL;
 
@@ -580,7 +638,8 @@ static int flush_once(struct rb_db_writer *w, struct counts *n,
 	 * (seconds for 500 messages), hash joins are linear. */
 	if (setup(w, err) < 0 || rb_db_exec(w->db, "BEGIN", err) < 0 ||
 	    rb_db_exec(w->db, "SET LOCAL enable_nestloop = off", err) < 0 ||
-	    send_copy(w, err) < 0 || test_kill(w, KILL_AFTER_COPY, err) < 0)
+	    send_copy(w, copy, err) < 0 ||
+	    test_kill(w, KILL_AFTER_COPY, err) < 0)
 		return -1;
 	if (exec_prepared(w, "rb_time", NULL, err) < 0 ||
 	    exec_prepared(w, "rb_part", NULL, err) < 0)
@@ -611,18 +670,21 @@ static int flush_once(struct rb_db_writer *w, struct counts *n,
 	return test_kill(w, KILL_AFTER_COMMIT, err);
 }
 
-int rb_db_writer_flush(struct rb_db_writer *w, struct rb_error *err)
+/* Commits @b, replaying it after a transient failure; empties it once
+ * committed, keeps it on failure. */
+static int flush_batch(struct rb_db_writer *w, struct batch *b,
+		       struct rb_error *err)
 {
 	struct counts n;
 	unsigned retries = rb_db_retries(w->db);
 
-	if (w->n_msgs == 0)
+	if (b->n_msgs == 0)
 		return 0;
 	for (unsigned attempt = 0;; attempt++) {
 		rb_error_clear(err);
 		if (rb_db_lost(w->db) && rb_db_reconnect(w->db, err) < 0)
 			return -1;
-		if (flush_once(w, &n, err) == 0)
+		if (flush_once(w, &b->copy, &n, err) == 0)
 			break;
 		rb_db_rollback(w->db);
 		w->prepared_gen = 0; /* prepare again, even on this connection */
@@ -630,7 +692,7 @@ int rb_db_writer_flush(struct rb_db_writer *w, struct rb_error *err)
 			return -1;
 		rb_log(RB_LOG_WARN,
 		       "db: batch of %zu messages failed (%s); replaying",
-		       w->n_msgs, err->msg);
+		       b->n_msgs, err->msg);
 		w->stats.replays++;
 		rb_db_backoff(w->db, attempt);
 	}
@@ -642,9 +704,94 @@ int rb_db_writer_flush(struct rb_db_writer *w, struct rb_error *err)
 	w->stats.suppressed += n.policy.added;
 	w->stats.suppression_hits += n.policy.updated;
 	w->stats.incidents += n.policy.incidents;
-	if (w->n_msgs > n.stored + n.quarantined)
-		w->stats.duplicates += w->n_msgs - n.stored - n.quarantined;
-	w->n_msgs = 0;
-	rb_buf_reset(&w->copy);
+	if (b->n_msgs > n.stored + n.quarantined)
+		w->stats.duplicates += b->n_msgs - n.stored - n.quarantined;
+	b->n_msgs = 0;
+	rb_buf_reset(&b->copy);
 	return 0;
+}
+
+/* ---- overlap: one batch committed by a worker thread ---- */
+
+static void *worker_main(void *arg)
+{
+	struct rb_db_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		int rc;
+
+		while (w->bg_state != BG_BUSY && !w->bg_stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->bg_state != BG_BUSY)
+			break; /* stopped with nothing in flight */
+		pthread_mutex_unlock(&w->mu);
+		rc = flush_batch(w, &w->bg, &w->bg_err);
+		pthread_mutex_lock(&w->mu);
+		w->bg_state = rc == 0 ? BG_IDLE : BG_FAILED;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Waits until no batch is in flight. Returns 0, or -1 with the worker's
+ * error when it gave up on its batch (which it keeps). */
+static int wait_worker(struct rb_db_writer *w, struct rb_error *err)
+{
+	enum bg_state st;
+
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->bg_state == BG_BUSY)
+		pthread_cond_wait(&w->cv, &w->mu);
+	st = w->bg_state;
+	pthread_mutex_unlock(&w->mu);
+	if (st == BG_FAILED) {
+		*err = w->bg_err;
+		return -1;
+	}
+	return 0;
+}
+
+/* The current batch is full: hands it to the worker (once the previous
+ * one is committed) and returns; the caller fills the next one meanwhile.
+ * Returns -1 when the previous batch failed (both are kept). */
+static int hand_off(struct rb_db_writer *w, struct rb_error *err)
+{
+	struct batch t;
+
+	if (wait_worker(w, err) < 0)
+		return -1;
+	if (!w->started) {
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			w->overlap = false; /* no thread: commit here */
+			return rb_db_writer_flush(w, err);
+		}
+		w->started = true;
+	}
+	t = w->bg; /* empty: its buffer is reused */
+	pthread_mutex_lock(&w->mu);
+	w->bg = w->cur;
+	w->bg_msgs = w->cur.n_msgs;
+	w->bg_state = BG_BUSY;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	w->cur = t;
+	return 0;
+}
+
+int rb_db_writer_flush(struct rb_db_writer *w, struct rb_error *err)
+{
+	/* the batch in flight first: committed by the worker, or (when it
+	 * gave up) replayed here, so that batches commit in order */
+	if (wait_worker(w, err) < 0) {
+		if (flush_batch(w, &w->bg, err) < 0)
+			return -1;
+		pthread_mutex_lock(&w->mu);
+		w->bg_state = BG_IDLE;
+		pthread_mutex_unlock(&w->mu);
+	}
+	return flush_batch(w, &w->cur, err);
 }

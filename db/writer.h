@@ -13,7 +13,10 @@
  *
  * The writer borrows its rb_db; it copies everything it needs from a
  * report, which may be freed right after rb_db_writer_add returns. Not
- * thread-safe: one writer per connection.
+ * thread-safe: one writer per connection, used by one thread (with
+ * opts.overlap the writer's own worker uses the connection while a batch
+ * is in flight: the caller must not use the rb_db then, only after a
+ * flush).
  */
 #ifndef REBOUND_DB_WRITER_H
 #define REBOUND_DB_WRITER_H
@@ -47,6 +50,14 @@ struct rb_db_writer_opts {
 	 * (borrowed, must outlive the writer); NULL = none (a schema older
 	 * than migration 4). */
 	const struct rb_suppression_config *policy;
+	/* Commit a full batch in a worker thread while the caller fills the
+	 * next one (one batch in flight; batches commit in order; the thread
+	 * starts with the first full batch). rb_db_writer_add then returns
+	 * before its batch is committed, and reports a failure of that batch
+	 * at a later add or flush; rb_db_writer_flush still returns only once
+	 * everything is committed. For `rebound ingest`, which acknowledges
+	 * nothing before its final flush. */
+	bool overlap;
 };
 
 /* One message as read from its source. */
@@ -81,17 +92,20 @@ struct rb_db_writer *rb_db_writer_new(struct rb_db *db,
 void rb_db_writer_free(struct rb_db_writer **wp);
 
 /* Queues one message and its report (borrowed; copied). Flushes when the
- * batch is full. Returns 0, or -1 when that flush failed (see flush). */
+ * batch is full. Returns 0, or -1 when that flush failed (see flush); with
+ * opts.overlap the full batch is handed to the worker instead, and -1
+ * means the previous batch failed. */
 int rb_db_writer_add(struct rb_db_writer *w, const struct rb_db_item *item,
 		     const struct rb_report *r, struct rb_error *err);
 
-/* Commits the queued messages, replaying the batch after a lost
- * connection (with backoff, database.retries times). Returns 0 once
- * committed, or -1: RB_E_TEMP when the database stayed unreachable, RB_E_DB
- * for a permanent error. The batch is kept on failure. */
+/* Commits the queued messages (with opts.overlap: the batch in flight
+ * first), replaying a batch after a lost connection (with backoff,
+ * database.retries times). Returns 0 once committed, or -1: RB_E_TEMP when
+ * the database stayed unreachable, RB_E_DB for a permanent error. The
+ * batch is kept on failure. */
 int rb_db_writer_flush(struct rb_db_writer *w, struct rb_error *err);
 
-/* Messages queued and not yet committed. */
+/* Messages queued (or in flight) and not yet committed. */
 size_t rb_db_writer_pending(const struct rb_db_writer *w);
 
 /* Returns (borrowed) the committed totals. */

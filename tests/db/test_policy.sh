@@ -143,4 +143,31 @@ check "... with the choices" "$(grep -c "bad3.conf:2: setting 'suppression.compl
 conf "$TMP/bad4.conf" 'reputation = {' '  complaints = [0.5, 0.3, 0.1];' '};'
 check_rc "thresholds out of order rejected" 1 "$REBOUND" check-config -c "$TMP/bad4.conf"
 check "... with file:line" "$(grep -c "bad4.conf:2: setting 'reputation.complaints' must be a list of three percentages" "$TMP/err")" 1
+# soft window: distinct messages are distinct content keys; the same bytes
+# stored under two paths count once (the window's first events are those
+# two copies, so the whole window is counted)
+newdb policy_window
+"$REBOUND" db migrate >/dev/null
+W=$TMP/w
+gen "$W" <<EOF2
+d1|dsn|dup@example.net|5.2.2|alice|198.51.100.1|now-2d|552 5.2.2 mailbox full
+d2|dsn|dup@example.net|5.2.2|alice|198.51.100.1|now-1d|552 5.2.2 mailbox full
+EOF2
+mkdir -p "$W/copy"
+cp "$W/d1.eml" "$W/copy/d1.eml"
+conf "$TMP/w2.conf" 'suppression = { soft_count = 2; };'
+conf "$TMP/w3.conf" 'suppression = { soft_count = 3; };'
+check_rc "ingest two copies of one soft bounce and another" 0 "$REBOUND" ingest -c "$TMP/w3.conf" "$W/d1.eml" "$W/copy/d1.eml" "$W/d2.eml"
+check "three events stored" "$(q "SELECT count(*) FROM rebound.event WHERE recipient = 'dup@example.net'")" 3
+check "two copies are one message: 2 of 3 are not enough" "$(q "SELECT count(*) FROM rebound.suppression")" 0
+newdb policy_window2
+"$REBOUND" db migrate >/dev/null
+check_rc "the same with soft_count 2" 0 "$REBOUND" ingest -c "$TMP/w2.conf" "$W/d1.eml" "$W/copy/d1.eml" "$W/d2.eml"
+check "2 of 2: suppressed, from the first to the latest, the latest's event" \
+	"$(q "SELECT category || ' ' || hits || ' ' || (first_seen = (SELECT min(event_time) FROM rebound.event)) || ' ' || (source_event = (SELECT max(id) FROM rebound.event WHERE event_time = (SELECT max(event_time) FROM rebound.event))) FROM rebound.suppression WHERE recipient = 'dup@example.net'")" \
+	"soft 3 true true"
+newdb policy_window3
+"$REBOUND" db migrate >/dev/null
+check_rc "only the two copies, soft_count 2" 0 "$REBOUND" ingest -c "$TMP/w2.conf" "$W/d1.eml" "$W/copy/d1.eml"
+check "one message twice is not two" "$(q "SELECT count(*) FROM rebound.suppression")" 0
 done_testing

@@ -30,6 +30,22 @@ done
 check_rc "the same input again" 0 "$REBOUND" ingest --feedback-loop any -c "$TMP/b5.conf" "$SRC/samples/"
 check "rerun adds nothing" "$(counts)" "$want"
 
+# a batch that fails for good (no retries left): rebound ingest commits
+# a batch while it reads the next, so the failure may surface one batch
+# later; exit 75, what was committed stays, every message read and not
+# committed is reported, and a rerun stores everything once
+newdb replay_giveup
+"$REBOUND" db migrate >/dev/null
+conf "$TMP/b5r1.conf" 'database = { batch_size = 5; retries = 1; retry_delay_ms = 10; };'
+check_rc "a batch fails with no retries left: tempfail" 75 \
+	env REBOUND_DB_TEST_KILL=after-copy:2 "$REBOUND" ingest --feedback-loop any -c "$TMP/b5r1.conf" "$SRC/samples/"
+check "only the first batch is committed" "$(q "SELECT (SELECT count(*) FROM rebound.message) + (SELECT count(*) FROM rebound.quarantine)")" 5
+read_n=$(sed -n 's/^rebound: ingest: \([0-9]*\) messages, .*/\1/p' "$TMP/err")
+not_stored=$(sed -n 's/.*; \([0-9]*\) messages not stored$/\1/p' "$TMP/err")
+check "every message read and not committed is reported" "$not_stored" "$((read_n - 5))"
+check_rc "rerun after the failure" 0 "$REBOUND" ingest --feedback-loop any -c "$TMP/b5.conf" "$SRC/samples/"
+check "rerun: exactly one copy of everything" "$(counts)" "$want"
+
 # a second connection terminates the writer's backend while it works
 newdb replay_external
 "$REBOUND" db migrate >/dev/null
