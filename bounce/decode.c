@@ -911,16 +911,12 @@ static size_t decode_ses_json(struct rb_report *r, struct rb_classifier *c,
 }
 
 /* Exim, Google and others name the failed recipients in a header. */
-static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
-				   const char *expl, size_t len)
+/* The addresses of every X-Failed-Recipients header of @r (arena). */
+static char **failed_header_addrs(struct rb_report *r, size_t *n_r)
 {
-	size_t before = r->n_rcpts;
-	bool named = false, any = false;
+	char **out = NULL;
+	size_t n = 0, cap = 0;
 
-	/* Exim repeats the header's addresses under "The following
-	 * address(es) failed:"; when none is there (the text shows the
-	 * address before a rewrite), the text's address lines say which
-	 * address the remote server refused */
 	for (size_t i = 0; i < r->n_headers; i++) {
 		char *v, *tok, *next;
 
@@ -936,36 +932,47 @@ static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
 			addr = rb_addr_extract(r->arena, tok);
 			if (addr == NULL)
 				continue;
-			any = true;
-			if (rb_memcasemem(expl, len, addr) != NULL)
-				named = true;
+			if (n == cap) {
+				char **grown;
+
+				cap = cap ? cap * 2 : 8;
+				grown = rb_arena_alloc(r->arena, cap * sizeof(*grown));
+				if (n > 0)
+					memcpy(grown, out, n * sizeof(*grown));
+				out = grown;
+			}
+			out[n++] = addr;
 		}
 	}
-	if (!any)
+	*n_r = n;
+	return out;
+}
+
+static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
+				   const char *expl, size_t len)
+{
+	size_t before = r->n_rcpts, n;
+	char **addrs = failed_header_addrs(r, &n);
+	bool named = false;
+
+	if (n == 0)
 		return 0;
+	/* Exim repeats the header's addresses under "The following
+	 * address(es) failed:"; when none is there (the text shows the
+	 * address before a rewrite), the text's address lines say which
+	 * address the remote server refused */
+	for (size_t i = 0; i < n && !named; i++)
+		named = rb_memcasemem(expl, len, addrs[i]) != NULL;
 	if (!named && rb_memcasemem(expl, len, "address(es) failed") != NULL &&
 	    decode_generic(r, c, expl, len) > 0)
 		return r->n_rcpts - before;
-	for (size_t i = 0; i < r->n_headers; i++) {
-		char *v, *tok, *next;
+	for (size_t i = 0; i < n; i++) {
+		struct rb_rcpt *rc;
 
-		if (rb_strcasecmp(r->headers[i].name, "X-Failed-Recipients") != 0)
+		if (daemon_addr(r, addrs[i]) || (rc = add(r, c, addrs[i])) == NULL)
 			continue;
-		v = rb_arena_strdup(r->arena, r->headers[i].value);
-		for (tok = v; tok != NULL; tok = next) {
-			char *addr;
-
-			next = strchr(tok, ',');
-			if (next != NULL)
-				*next++ = '\0';
-			addr = rb_addr_extract(r->arena, tok);
-			if (addr != NULL && !daemon_addr(r, addr)) {
-				struct rb_rcpt *rc = add(r, c, addr);
-
-				if (rc != NULL && rc->diagnostic == NULL)
-					rb_decode_diagnostic_for(r, rc);
-			}
-		}
+		if (rc->diagnostic == NULL)
+			rb_decode_diagnostic_for(r, rc);
 	}
 	return r->n_rcpts - before;
 }

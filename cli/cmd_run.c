@@ -343,6 +343,22 @@ static bool once_gives_up(struct ctx *c)
 	return true;
 }
 
+/* A permanent source error: logged; with --once the worker ends (returns
+ * true), otherwise the source is closed and reopened after a pause. */
+static bool source_failed(struct ctx *c, const char *event)
+{
+	rb_log(RB_LOG_ERR, "src=%s event=%s error=\"%s\"", c->w->sc->name,
+	       event, c->err.msg);
+	if (c->w->once) {
+		c->w->status = 1;
+		return true;
+	}
+	rb_source_close(c->src);
+	c->open = false;
+	pause_for(&c->w->stop, ERROR_PAUSE_S);
+	return false;
+}
+
 static void worker_loop(struct ctx *c)
 {
 	const struct rb_source_config *sc = c->w->sc;
@@ -398,15 +414,8 @@ static void worker_loop(struct ctx *c)
 		if (got > 0)
 			continue;
 		if (got == -2) {
-			rb_log(RB_LOG_ERR, "src=%s event=source-error error=\"%s\"",
-			       sc->name, c->err.msg);
-			if (c->w->once) {
-				c->w->status = 1;
+			if (source_failed(c, "source-error"))
 				break;
-			}
-			rb_source_close(c->src);
-			c->open = false;
-			pause_for(&c->w->stop, ERROR_PAUSE_S);
 			continue;
 		}
 		if (got == 0 && c->w->once)
@@ -415,17 +424,9 @@ static void worker_loop(struct ctx *c)
 			break;
 		/* nothing new, or a transient fault: wait (IDLE, inotify,
 		 * polling; the reconnect backoff on faults) */
-		if (rb_source_wait(c->src, 60, &c->w->stop, &c->err) < 0) {
-			rb_log(RB_LOG_ERR, "src=%s event=wait-failed error=\"%s\"",
-			       sc->name, c->err.msg);
-			if (c->w->once) {
-				c->w->status = 1;
-				break;
-			}
-			rb_source_close(c->src);
-			c->open = false;
-			pause_for(&c->w->stop, ERROR_PAUSE_S);
-		}
+		if (rb_source_wait(c->src, 60, &c->w->stop, &c->err) < 0 &&
+		    source_failed(c, "wait-failed"))
+			break;
 	}
 }
 
