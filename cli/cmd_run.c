@@ -126,18 +126,12 @@ static enum rb_ack decide(struct rb_report *r, const struct rb_source_config *sc
 	struct rb_fbl_origin o = {sc->feedback_loop,
 				  (const char *const *)sc->trusted_providers,
 				  sc->n_trusted_providers};
-	char why[200];
+	bool complaint = rb_fbl_is_complaint(r);
 
-	*complaint_r = false;
-	if (rb_fbl_is_complaint(r)) {
-		if (!rb_fbl_trusted(r, &o, why, sizeof(why))) {
-			r->kind = RB_KIND_UNKNOWN;
-			r->n_rcpts = 0;
-			r->rule = rb_arena_strdup(r->arena, why);
-			return RB_ACK_QUARANTINED;
-		}
-		*complaint_r = true;
-	}
+	/* an untrusted complaint comes back as a quarantine entry */
+	*complaint_r = rb_pipeline_trust(r, &o);
+	if (complaint && !*complaint_r)
+		return RB_ACK_QUARANTINED;
 	if (r->n_rcpts > 0)
 		return RB_ACK_PROCESSED;
 	if (r->rule != NULL && strcmp(r->rule, "not-a-report") == 0)
