@@ -272,13 +272,78 @@ static void apply_rule(struct rb_report *r, struct rb_rcpt *rc,
 		rc->hard = rule->hard == 1;
 }
 
+/*
+ * Generic "user unknown" wording is the recipient's filter speaking, not a
+ * dead address, when
+ *  - it was said in reply to DATA, after the recipient was accepted at
+ *    RCPT (unless the code itself says X.1.x, an addressing status), or
+ *  - the mail system's own enhanced code contradicts the words: X.2.x
+ *    (the mailbox exists but refuses), X.3.x (mail system) or X.7.x
+ *    (policy), and the rejection did not come at RCPT or MAIL.
+ * @stated is the code the mail said ("" when none or only X.0.0).
+ */
+static bool unknown_means_filtered(const struct rb_rcpt *rc,
+				   const char *stated)
+{
+	const char *cmd = rc->command;
+
+	if (cmd != NULL && strcmp(cmd, "DATA") == 0)
+		return rc->status[2] != '1';
+	if (cmd != NULL && (strcmp(cmd, "RCPT") == 0 || strcmp(cmd, "MAIL") == 0))
+		return false;
+	return stated[0] != '\0' && stated[3] == '.' &&
+	       strchr("237", stated[2]) != NULL &&
+	       strcmp(stated + 1, ".0.0") != 0;
+}
+
+/*
+ * PowerMTA's own bounce categories, written into its DSNs. Only the
+ * recipient-side ones are trusted ahead of our generic rules: PowerMTA
+ * finds them from the same words we read, but it saw the whole session.
+ * The others (spam-related, policy-related, ...) are coarser than our
+ * rules and decide only when nothing else did.
+ */
+static const char *category_reason(const char *cat, bool strong)
+{
+	static const struct {
+		const char *cat;
+		const char *reason;
+		bool strong;
+	} map[] = {
+		{"bad-mailbox", "userunknown", true},
+		{"bad-domain", "hostunknown", true},
+		{"inactive-mailbox", "suspend", true},
+		{"quota-issues", "mailboxfull", true},
+		{"message-expired", "expired", false},
+		{"no-answer-from-host", "networkerror", false},
+		{"bad-connection", "networkerror", false},
+		{"routing-errors", "networkerror", false},
+		{"protocol-errors", "syntaxerror", false},
+		{"content-related", "contenterror", false},
+		{"spam-related", "spamdetected", false},
+		{"virus-related", "virusdetected", false},
+		{"policy-related", "policyviolation", false},
+		{"relaying-issues", "norelaying", false},
+		{"invalid-sender", "rejected", false},
+		{"bad-configuration", "systemerror", false},
+	};
+
+	if (cat == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(map[i].cat, cat) == 0 && map[i].strong == strong)
+			return map[i].reason;
+	}
+	return NULL;
+}
+
 void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 		      struct rb_classifier *c)
 {
 	struct rb_rule_subject subj;
 	struct rb_rule *rule = NULL;
 	const struct status_meaning *sm;
-	char ev[256];
+	char ev[256], stated[RB_STATUS_MAX];
 	int hard_forced = -1, fault_forced = -1;
 	int klass;
 
@@ -306,6 +371,10 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 
 		rc->command = (char *)cmd;
 	}
+	stated[0] = '\0';
+	if (rc->status_from != NULL && (strcmp(rc->status_from, "dsn") == 0 ||
+					strcmp(rc->status_from, "diagnostic") == 0))
+		memcpy(stated, rc->status, sizeof(stated));
 	if (rc->kind == RB_KIND_DELIVERED) {
 		rc->reason = "delivered";
 		set_rule(r, rc, "dsn-action:", rc->action ? rc->action : "delivered");
@@ -317,6 +386,10 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 	if (rule != NULL) {
 		apply_rule(r, rc, rule, ev);
 		goto done_rule;
+	}
+	if ((rc->reason = category_reason(rc->category, true)) != NULL) {
+		set_rule(r, rc, "powermta-category:", rc->category);
+		goto done;
 	}
 	sm = status_meaning(rc->status);
 	if (sm != NULL && !sm->weak && !rb_status_generic(rc->status)) {
@@ -348,6 +421,10 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 		set_rule(r, rc, "status-weak:", rc->status);
 		goto done;
 	}
+	if ((rc->reason = category_reason(rc->category, false)) != NULL) {
+		set_rule(r, rc, "powermta-category:", rc->category);
+		goto done;
+	}
 	if (c->rules != NULL)
 		rule = rb_rules_match(c->rules, c->matcher, RB_RULE_FALLBACK,
 				      true, &subj, ev, sizeof(ev));
@@ -367,13 +444,12 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 done_rule:
 	hard_forced = rule->hard;
 	fault_forced = rule->fault;
-	/* generic "user unknown" wording said in reply to DATA, after the
-	 * recipient was accepted at RCPT, is the recipient's filter speaking,
-	 * not a dead address (unless the code itself says X.1.x); a
-	 * provider's own wording (class override) keeps its meaning */
+	/* generic "user unknown" wording that is not a dead address: see
+	 * unknown_means_filtered(); a provider's own wording (class
+	 * override) keeps its meaning */
 	if (rule->klass != RB_RULE_OVERRIDE &&
-	    strcmp(rc->reason, "userunknown") == 0 && rc->status[2] != '1' &&
-	    rc->command != NULL && strcmp(rc->command, "DATA") == 0) {
+	    strcmp(rc->reason, "userunknown") == 0 &&
+	    unknown_means_filtered(rc, stated)) {
 		rc->reason = "filtered";
 		set_rule(r, rc, "smtp-data:", rule->id);
 		hard_forced = -1;

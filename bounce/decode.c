@@ -786,6 +786,119 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 	return r->n_rcpts - before;
 }
 
+/* A dashed section label line: "-------server message", "---- SMTP
+ * command ----". Returns the label (lowercase compare) or NULL. */
+static bool section_label(const char *b, const char *e, const char *label)
+{
+	size_t ll = strlen(label);
+	const char *p = b;
+
+	while (p < e && *p == '-')
+		p++;
+	if (p - b < 3)
+		return false;
+	while (p < e && *p == ' ')
+		p++;
+	if ((size_t)(e - p) < ll || rb_strncasecmp(p, label, ll) != 0)
+		return false;
+	for (p += ll; p < e; p++) {
+		if (*p != ' ' && *p != '-' && *p != ':' && *p != '\r')
+			return false;
+	}
+	return true;
+}
+
+/* The lines of the section after the label line ending at @from, up to the
+ * next label or blank-line-then-label; squeezed, in the arena. */
+static char *section_body(struct rb_report *r, const char *from,
+			  const char *end)
+{
+	const char *p = from, *stop = end;
+	char *s;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+
+		if (e - p >= 3 && memcmp(p, "---", 3) == 0) {
+			stop = p;
+			break;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (stop - from > DIAG_MAX)
+		stop = from + DIAG_MAX;
+	s = rb_arena_strndup(r->arena, from, (size_t)(stop - from));
+	rb_str_squeeze(s);
+	return *s ? s : NULL;
+}
+
+/*
+ * Reports written in dashed sections (m-FILTER and similar appliances):
+ *
+ *   <preamble naming the failed address on a line of its own>
+ *   -------server message
+ *   550 unknown user <a@example.com>
+ *   -------SMTP command
+ *   DATA
+ *   -------original message
+ *
+ * The server's reply and the command it answered are fields here, not
+ * words to guess from.
+ */
+static size_t decode_sections(struct rb_report *r, struct rb_classifier *c,
+			      const char *expl, size_t len)
+{
+	const char *end = r->text + r->text_len, *p, *msg = NULL;
+	char *diag = NULL;
+	const char *cmd = NULL;
+	size_t before = r->n_rcpts;
+
+	(void)len;
+	for (p = expl; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		const char *next = nl ? nl + 1 : end;
+
+		if (*p == '-') {
+			if (section_label(p, e, "server message")) {
+				msg = p;
+				diag = section_body(r, next, end);
+			} else if (msg != NULL &&
+				   section_label(p, e, "smtp command")) {
+				char *v = section_body(r, next, end);
+
+				cmd = v ? rb_smtp_command_find(v, strlen(v))
+					: NULL;
+				if (cmd == NULL && v != NULL)
+					cmd = rb_smtp_command_word(v);
+			} else if (msg != NULL &&
+				   section_label(p, e, "original")) {
+				break;
+			}
+		}
+		p = next;
+	}
+	if (msg == NULL || diag == NULL)
+		return 0;
+	for (p = expl; p < msg;) {
+		const char *nl = memchr(p, '\n', (size_t)(msg - p));
+		const char *e = nl ? nl : msg;
+		char *addr = lone_address(r->arena, p, (size_t)(e - p));
+
+		if (addr != NULL && !ignorable_addr(r, addr)) {
+			struct rb_rcpt *rc = add(r, c, addr);
+
+			if (rc != NULL) {
+				rc->diagnostic = diag;
+				rc->command = (char *)cmd;
+			}
+		}
+		p = nl ? nl + 1 : msg;
+	}
+	return r->n_rcpts - before;
+}
+
 /* Last resort: the first plausible address in the explanation, with the
  * explanation as its diagnostic. */
 static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
@@ -983,6 +1096,7 @@ static const struct {
 } decoders[] = {
 	{"decode:amazonses-json", decode_ses_json},
 	{"decode:x-failed-recipients", decode_failed_header},
+	{"decode:sections", decode_sections},
 	{"decode:generic", decode_generic},
 	{"decode:phrase", decode_phrase},
 	{"decode:any-address", decode_any_address},

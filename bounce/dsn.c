@@ -248,6 +248,8 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 						    &rc->diagnostic_type);
 		if ((v = rb_fblock_get(b, "Remote-MTA")) != NULL)
 			rc->remote_mta = after_type(r->arena, v, &type);
+		if ((v = rb_fblock_get(b, "X-PowerMTA-BounceCategory")) != NULL)
+			rc->category = rb_str_lower(rb_arena_strdup(r->arena, v));
 		if ((v = rb_fblock_get(b, "Last-Attempt-Date")) != NULL)
 			rc->last_attempt = rb_arena_strdup(r->arena, v);
 		if (rc->diagnostic == NULL)

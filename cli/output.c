@@ -254,6 +254,8 @@ void rb_output_explain(FILE *fp, const char *source, const struct rb_report *r)
 		line(fp, "reply code", rc->reply_code);
 		line(fp, "diagnostic", rc->diagnostic);
 		line(fp, "remote mta", rc->remote_mta);
+		line(fp, "smtp command", rc->command);
+		line(fp, "mta category", rc->category);
 		(void)snprintf(buf, sizeof(buf), "%s  <- %s",
 			       rc->reason ? rc->reason : "-",
 			       rc->rule ? rc->rule : "-");

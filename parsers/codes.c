@@ -167,6 +167,27 @@ int rb_reply_find(const char *text, char out_r[4])
 	return -1;
 }
 
+static int isalpha_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static const char *const smtp_words[] = {"DATA", "RCPT", "MAIL", "HELO",
+					 "EHLO"};
+
+const char *rb_smtp_command_word(const char *s)
+{
+	const char *const *words = smtp_words;
+
+	while (*s == ' ' || *s == '>' || *s == ':')
+		s++;
+	for (size_t i = 0; i < sizeof(smtp_words) / sizeof(smtp_words[0]); i++) {
+		if (rb_strncasecmp(s, words[i], 4) == 0 && !isalpha_ascii(s[4]))
+			return i >= 3 ? "HELO" : words[i];
+	}
+	return NULL;
+}
+
 const char *rb_smtp_command_find(const char *text, size_t len)
 {
 	static const struct {
@@ -188,6 +209,15 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		{"rcpt to response", "RCPT"},
 		{"does not like recipient", "RCPT"},
 		{"in reply to rcpt", "RCPT"},
+		{"after rcpt command", "RCPT"},
+		{"[rcpt_to]", "RCPT"},
+		{"smtp:rcpt ", "RCPT"},
+		{"after mail command", "MAIL"},
+		{"[mail_from]", "MAIL"},
+		{"smtp:mail ", "MAIL"},
+		{"after data command", "DATA"},
+		{"[data]", "DATA"},
+		{"smtp:data ", "DATA"},
 		{"mail from command", "MAIL"},
 		{"after mail from", "MAIL"},
 		{">>> mail from", "MAIL"},
@@ -199,10 +229,33 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		{"connect to ", "CONN"},
 		{"after initial connection", "CONN"},
 	};
-	const char *best = NULL, *best_at = NULL;
+	const char *const *words = smtp_words;
+	const char *best = NULL, *best_at = NULL, *p = text, *end;
 
 	if (text == NULL)
 		return NULL;
+	end = text + len;
+	/* a labelled field: "SMTP command: RCPT", "-----SMTP command\nDATA" */
+	while (p < end && (p = rb_memcasemem(p, (size_t)(end - p),
+					     "smtp command")) != NULL) {
+		const char *w = p + 12;
+
+		while (w < end && (*w == ':' || *w == ' ' || *w == '\t' ||
+				   *w == '\r' || *w == '\n'))
+			w++;
+		for (size_t i = 0; w + 4 <= end &&
+				   i < sizeof(smtp_words) / sizeof(smtp_words[0]); i++) {
+			if (rb_strncasecmp(w, words[i], 4) == 0 &&
+			    (w + 4 == end || !isalpha_ascii(w[4]))) {
+				best_at = p;
+				best = i >= 3 ? "HELO" : words[i];
+				break;
+			}
+		}
+		if (best != NULL)
+			break;
+		p += 12;
+	}
 	/* the earliest mention wins: the first failing step */
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		const char *at = rb_memcasemem(text, len, map[i].phrase);

@@ -31,6 +31,9 @@ int rb_reply_find(const char *text, char out_r[4]);
 /* Returns the SMTP command a failure happened after, as said in @text
  * ("in reply to end of DATA command", "after RCPT TO", ">>> DATA"):
  * "CONN", "HELO", "MAIL", "RCPT", "DATA", or NULL when it says none. */
+/* The SMTP command that the text @s starts with ("DATA", "RCPT TO:<..>",
+ * "ehlo x"), as "DATA", "RCPT", "MAIL" or "HELO"; NULL if none. */
+const char *rb_smtp_command_word(const char *s);
 const char *rb_smtp_command_find(const char *text, size_t len);
 
 /* Removes, in place, the continuation prefixes of a multi-line SMTP reply

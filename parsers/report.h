@@ -50,6 +50,8 @@ struct rb_rcpt {
 	char *remote_mta;
 	char *last_attempt;
 	char *command;		  /* last SMTP command if known */
+	char *category;		  /* the sending MTA's own verdict, e.g.
+				     X-PowerMTA-BounceCategory "bad-mailbox" */
 	const char *reason;	  /* reason vocabulary (static string) */
 	bool hard;
 	enum rb_fault fault;

@@ -133,6 +133,44 @@ static void test_dsn_single(void **state)
 	     "Status: 5.1.1\n",
 	     RB_KIND_BOUNCE, "bob@dest.example", "5.1.1", "dsn", true,
 	     "userunknown", RB_FAULT_RECIPIENT},
+	    {"unknown-words-vs-x.2.1",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.2.1\n"
+	     "Diagnostic-Code: smtp; 550 5.2.1 <bob@dest.example>... User Unknown\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.2.1", "dsn", false,
+	     "filtered", RB_FAULT_RECIPIENT},
+	    {"unknown-words-vs-x.7.1",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.7.1\n"
+	     "Diagnostic-Code: smtp; 550 5.7.1 550 User Unknown: bob@dest.example\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.7.1", "dsn", false,
+	     "filtered", RB_FAULT_RECIPIENT},
+	    {"unknown-words-x.2.1-at-rcpt",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.2.1\n"
+	     "Diagnostic-Code: smtp; 550 5.2.1 <bob@dest.example>... User Unknown"
+	     " (in reply to RCPT TO command)\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.2.1", "dsn", true,
+	     "userunknown", RB_FAULT_RECIPIENT},
+	    {"unknown-words-after-data",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.0.0\n"
+	     "Diagnostic-Code: smtp; 550 unknown user <bob@dest.example>"
+	     " (in reply to end of DATA command)\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.0.0", "dsn", false,
+	     "filtered", RB_FAULT_RECIPIENT},
+	    {"powermta-category",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.2.1\n"
+	     "Diagnostic-Code: smtp; 550 5.2.1 <bob@dest.example>... User Unknown\n"
+	     "X-PowerMTA-BounceCategory: bad-mailbox\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.2.1", "dsn", true,
+	     "userunknown", RB_FAULT_RECIPIENT},
 	    {"folded-crlf-fields",
 	     "Final-Recipient: rfc822;\r\n bob@dest.example\r\n"
 	     "Action: failed\r\n"

@@ -182,6 +182,42 @@ static void test_code_class(void **state)
 	CHECK_INT("NULL", "rb_code_class", rb_code_class(NULL), 0);
 }
 
+static void test_smtp_command(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want; /* NULL: none named */
+	} rows[] = {
+	    {"said: 550 no such user (in reply to RCPT TO command)", "RCPT"},
+	    {"550 unknown user (in reply to end of DATA command)", "DATA"},
+	    {"SMTP error from remote server after RCPT command:\nhost: mx",
+	     "RCPT"},
+	    {"550 5.2.1 <a@b.example>... User Unknown\n[RCPT_TO]", "RCPT"},
+	    {"SMTP:RCPT host 192.0.2.8: 553 5.3.0 No such user here", "RCPT"},
+	    {"-------server message\n550 unknown user\n\n"
+	     "-------SMTP command\nDATA\n", "DATA"},
+	    {"SMTP command: MAIL FROM:<a@b.example>", "MAIL"},
+	    {"SMTP command: ehlo mx.example", "HELO"},
+	    /* the label followed by prose is no command */
+	    {"unrecognized SMTP command DATAGRAM", NULL},
+	    {"550 user unknown", NULL},
+	    /* the earliest mention wins: the first failing step */
+	    {">>> MAIL FROM:<a@b.example>\n<<< 250 ok\n>>> DATA", "MAIL"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *got = rb_smtp_command_find(rows[i].in,
+						       strlen(rows[i].in));
+
+		CHECK_STR(rows[i].in, "rb_smtp_command_find", got, rows[i].want);
+	}
+	CHECK_STR("DATA", "word", rb_smtp_command_word("DATA"), "DATA");
+	CHECK_STR("rcpt to", "word", rb_smtp_command_word(" RCPT TO:<a@b>"),
+		  "RCPT");
+	CHECK_STR("datum", "word", rb_smtp_command_word("Datum"), NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +227,7 @@ int main(void)
 	    cmocka_unit_test(test_reply_find),
 	    cmocka_unit_test(test_status_generic),
 	    cmocka_unit_test(test_code_class),
+	    cmocka_unit_test(test_smtp_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
