@@ -786,6 +786,47 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 	return r->n_rcpts - before;
 }
 
+/*
+ * A delivery-status report pasted into the text instead of attached
+ * (Amazon WorkMail, some gateways and list managers): "Reporting-MTA:",
+ * "Final-Recipient:", "Status:" lines in the human-readable part. Read
+ * like the real part, from the first such field to the end of the
+ * explanation.
+ */
+static size_t decode_inline_dsn(struct rb_report *r, struct rb_classifier *c,
+				const char *expl, size_t len)
+{
+	static const char *const starts[] = {"reporting-mta:",
+					     "final-recipient:"};
+	const char *end = expl + len, *from = NULL;
+	char *saved = r->ds_raw;
+	size_t saved_len = r->ds_len, n;
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		for (const char *p = expl;
+		     p < end && (p = rb_memcasemem(p, (size_t)(end - p),
+						   starts[i])) != NULL;
+		     p++) {
+			if (p == expl || p[-1] == '\n') {
+				if (from == NULL || p < from)
+					from = p;
+				break;
+			}
+		}
+	}
+	if (from == NULL ||
+	    rb_memcasemem(from, (size_t)(end - from), "final-recipient:") == NULL)
+		return 0;
+	/* decoded text beats whatever a raw scan of the source found */
+	r->reporting_mta = NULL;
+	r->ds_raw = (char *)from;
+	r->ds_len = (size_t)(end - from);
+	n = rb_dsn_read(r, &c->limits);
+	r->ds_raw = saved;
+	r->ds_len = saved_len;
+	return n;
+}
+
 /* A dashed section label line: "-------server message", "---- SMTP
  * command ----". Returns the label (lowercase compare) or NULL. */
 static bool section_label(const char *b, const char *e, const char *label)
@@ -1095,12 +1136,72 @@ static const struct {
 	rb_decoder_fn fn;
 } decoders[] = {
 	{"decode:amazonses-json", decode_ses_json},
+	{"decode:inline-dsn", decode_inline_dsn},
 	{"decode:x-failed-recipients", decode_failed_header},
 	{"decode:sections", decode_sections},
 	{"decode:generic", decode_generic},
 	{"decode:phrase", decode_phrase},
 	{"decode:any-address", decode_any_address},
 };
+
+static bool dig(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* Does @p start "NNN X.Y.Z" (or "NNN-X.Y.Z", or "NNN NNN X.Y.Z": a
+ * reply code quoted twice), a 4xx/5xx reply with its enhanced code? */
+static bool reply_with_status(const char *p, const char *end)
+{
+	const char *q;
+
+	if (end - p < 9 || (p[0] != '4' && p[0] != '5') || !dig(p[1]) ||
+	    !dig(p[2]) || (p[3] != ' ' && p[3] != '-'))
+		return false;
+	q = p + 4;
+	if (end - q >= 4 && memcmp(q, p, 3) == 0 && q[3] == ' ')
+		q += 4;
+	return end - q >= 5 && q[0] == p[0] && q[1] == '.' && dig(q[2]) &&
+	       (q[3] == '.' || (dig(q[3]) && q[4] == '.'));
+}
+
+/*
+ * The remote server's reply for @rc in the explanation, when the text
+ * decoders found the recipient but not the server's words with their code
+ * ("* a@example.com" in a list, the code in a "Technical details" or
+ * "Remote Server returned '550 5.1.10 ...'" paragraph below). A line that
+ * names the recipient wins; with one recipient, the first reply line.
+ * Returns (arena) the line, or NULL.
+ */
+static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
+{
+	const char *t = r->text, *end = r->text + r->expl_len, *first = NULL,
+		   *first_e = NULL;
+
+	for (const char *p = t; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+
+		for (const char *q = p; q + 9 <= e; q++) {
+			if ((q == p || !dig(q[-1])) && reply_with_status(q, e)) {
+				if (rc->recipient != NULL &&
+				    rb_memcasemem(p, (size_t)(e - p),
+						  rc->recipient) != NULL)
+					return rb_arena_strndup(r->arena, p,
+								(size_t)(e - p));
+				if (first == NULL) {
+					first = p;
+					first_e = e;
+				}
+				break;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (first == NULL || r->n_rcpts != 1)
+		return NULL;
+	return rb_arena_strndup(r->arena, first, (size_t)(first_e - first));
+}
 
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
@@ -1140,7 +1241,17 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		struct rb_rcpt *rc = &r->rcpts[i];
 
 		rb_dsn_codes_from_diagnostic(rc);
-		if (rc->status[0] != '\0')
+		if (rc->status[0] == '\0') {
+			char *line = reply_line_for(r, rc);
+
+			if (line != NULL) {
+				rb_str_squeeze(line);
+				rc->diagnostic = line;
+				rc->reply_code[0] = '\0';
+				rb_dsn_codes_from_diagnostic(rc);
+			}
+		}
+		if (rc->status[0] != '\0' && rc->status_from == NULL)
 			rc->status_from = "diagnostic";
 		if (rc->diagnostic == NULL) {
 			char *s = rb_arena_strndup(r->arena, r->text,

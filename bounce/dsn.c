@@ -108,7 +108,14 @@ void rb_dsn_codes_from_diagnostic(struct rb_rcpt *rc)
 		bool remote = off >= 4 && rc->reply_code[0] != '\0' &&
 			      rc->reply_code[0] == st[0];
 
-		if (rc->status[0] == '\0' ||
+		/* a final failure whose Status says 4.x.x while the remote
+		 * server answered 5xx with its own 5.x.x: the server's code
+		 * is the one consistent with the failure */
+		bool final5 = sclass == 4 && dclass == 5 && remote &&
+			      rc->action != NULL &&
+			      strcmp(rc->action, "failed") == 0;
+
+		if (rc->status[0] == '\0' || final5 ||
 		    (dclass == sclass && strcmp(st + 1, ".0.0") != 0 &&
 		     (strcmp(rc->status + 1, ".0.0") == 0 ||
 		      (remote && strcmp(st, rc->status) != 0)))) {

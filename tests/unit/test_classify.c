@@ -171,6 +171,13 @@ static void test_dsn_single(void **state)
 	     "X-PowerMTA-BounceCategory: bad-mailbox\n",
 	     RB_KIND_BOUNCE, "bob@dest.example", "5.2.1", "dsn", true,
 	     "userunknown", RB_FAULT_RECIPIENT},
+	    {"failed-4.x.x-but-server-said-5.x.x",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 4.5.0\n"
+	     "Diagnostic-Code: smtp; 550 5.5.0 Service refused, please try later\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.5.0", "diagnostic", false,
+	     NULL, RB_FAULT_UNKNOWN},
 	    {"folded-crlf-fields",
 	     "Final-Recipient: rfc822;\r\n bob@dest.example\r\n"
 	     "Action: failed\r\n"
