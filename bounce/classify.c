@@ -416,7 +416,12 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 		set_rule(r, rc, "dsn-diagnostic-type:", "x-unix");
 		goto done;
 	}
-	if (sm != NULL && strcmp(rc->status + 1, ".0.0") != 0) {
+	/* a delay's network or protocol catch-all (4.4.0, 4.5.0) says no
+	 * more than "could not get through, still trying": the delay itself
+	 * decides below */
+	if (sm != NULL && strcmp(rc->status + 1, ".0.0") != 0 &&
+	    !(rc->kind == RB_KIND_DELAY && (strcmp(rc->status + 1, ".4.0") == 0 ||
+					    strcmp(rc->status + 1, ".5.0") == 0))) {
 		rc->reason = sm->reason;
 		set_rule(r, rc, "status-weak:", rc->status);
 		goto done;

@@ -178,6 +178,13 @@ static void test_dsn_single(void **state)
 	     "Diagnostic-Code: smtp; 550 5.5.0 Service refused, please try later\n",
 	     RB_KIND_BOUNCE, "bob@dest.example", "5.5.0", "diagnostic", false,
 	     NULL, RB_FAULT_UNKNOWN},
+	    {"delayed-catch-all-code",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: delayed\n"
+	     "Status: 4.5.0\n"
+	     "Diagnostic-Code: smtp; 421\n",
+	     RB_KIND_DELAY, "bob@dest.example", "4.5.0", "dsn", false,
+	     "expired", RB_FAULT_NETWORK},
 	    {"folded-crlf-fields",
 	     "Final-Recipient: rfc822;\r\n bob@dest.example\r\n"
 	     "Action: failed\r\n"
