@@ -337,6 +337,33 @@ static const char *category_reason(const char *cat, bool strong)
 	return NULL;
 }
 
+/*
+ * "554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2
+ * Connection timed out>": the queue gave up (X.4.7), and the last attempt
+ * says why. The status records the cause, the reason stays `expired`.
+ */
+static void expiry_cause(struct rb_rcpt *rc)
+{
+	const char *d = rc->diagnostic;
+	char st[RB_STATUS_MAX];
+	size_t off;
+
+	if (rc->reason == NULL || strcmp(rc->reason, "expired") != 0 ||
+	    d == NULL || rc->status[0] == '\0' ||
+	    strcmp(rc->status + 1, ".4.7") != 0)
+		return;
+	/* a code other than the expiry's own */
+	while (rb_status_find(d, st, &off) == 0) {
+		if (strcmp(st + 1, ".4.7") != 0 && strcmp(st + 1, ".0.0") != 0 &&
+		    (st[0] == '4' || st[0] == '5')) {
+			memcpy(rc->status, st, sizeof(rc->status));
+			rc->status_from = "diagnostic";
+			return;
+		}
+		d += off + 1;
+	}
+}
+
 void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 		      struct rb_classifier *c)
 {
@@ -461,6 +488,7 @@ done_rule:
 		fault_forced = -1;
 	}
 done:
+	expiry_cause(rc);
 	klass = rcpt_class(rc);
 	if (hard_forced >= 0)
 		rc->hard = hard_forced == 1;

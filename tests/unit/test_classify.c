@@ -185,6 +185,14 @@ static void test_dsn_single(void **state)
 	     "Diagnostic-Code: smtp; 421\n",
 	     RB_KIND_DELAY, "bob@dest.example", "4.5.0", "dsn", false,
 	     "expired", RB_FAULT_NETWORK},
+	    {"expired-with-cause",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 4.4.7\n"
+	     "Diagnostic-Code: smtp; 554 4.4.7 Message expired: unable to deliver"
+	     " in 840 minutes.<421 4.4.2 Connection timed out>\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "4.4.2", "diagnostic", false,
+	     "expired", RB_FAULT_NETWORK},
 	    {"folded-crlf-fields",
 	     "Final-Recipient: rfc822;\r\n bob@dest.example\r\n"
 	     "Action: failed\r\n"
