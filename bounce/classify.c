@@ -342,26 +342,49 @@ static const char *category_reason(const char *cat, bool strong)
  * Connection timed out>": the queue gave up (X.4.7), and the last attempt
  * says why. The status records the cause, the reason stays `expired`.
  */
-static void expiry_cause(struct rb_rcpt *rc)
+static bool digit3(const char *p)
 {
-	const char *d = rc->diagnostic;
-	char st[RB_STATUS_MAX];
+	return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' &&
+	       p[2] >= '0' && p[2] <= '9';
+}
+
+/* A code in @d other than the expiry's own; with @need_reply, only one
+ * that follows a reply code ("441 4.4.1"). */
+static bool cause_in(const char *d, char st[RB_STATUS_MAX], bool need_reply)
+{
+	const char *base = d;
 	size_t off;
 
-	if (rc->reason == NULL || strcmp(rc->reason, "expired") != 0 ||
-	    d == NULL || rc->status[0] == '\0' ||
-	    strcmp(rc->status + 1, ".4.7") != 0)
-		return;
-	/* a code other than the expiry's own */
-	while (rb_status_find(d, st, &off) == 0) {
+	while (d != NULL && rb_status_find(d, st, &off) == 0) {
+		const char *at = d + off;
+
 		if (strcmp(st + 1, ".4.7") != 0 && strcmp(st + 1, ".0.0") != 0 &&
-		    (st[0] == '4' || st[0] == '5')) {
-			memcpy(rc->status, st, sizeof(rc->status));
-			rc->status_from = "diagnostic";
-			return;
-		}
+		    (st[0] == '4' || st[0] == '5') &&
+		    (!need_reply || (at - base >= 4 && digit3(at - 4) &&
+				     (at[-1] == ' ' || at[-1] == '-'))))
+			return true;
 		d += off + 1;
 	}
+	return false;
+}
+
+static void expiry_cause(struct rb_report *r, struct rb_rcpt *rc)
+{
+	char st[RB_STATUS_MAX];
+
+	if (rc->reason == NULL || strcmp(rc->reason, "expired") != 0 ||
+	    rc->status[0] == '\0' || strcmp(rc->status + 1, ".4.7") != 0)
+		return;
+	/* the diagnostic, else (one recipient) the notice's own words:
+	 * Exchange writes "Remote Server at ... returned '441 4.4.1 ...'"
+	 * there and only "4.4.7 QUEUE.Expired" in the DSN */
+	if (!cause_in(rc->diagnostic, st, false) &&
+	    !(r->n_rcpts == 1 && r->text != NULL && r->expl_len > 0 &&
+	      cause_in(rb_arena_strndup(r->arena, r->text, r->expl_len), st,
+		       true)))
+		return;
+	memcpy(rc->status, st, sizeof(rc->status));
+	rc->status_from = "diagnostic";
 }
 
 void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
@@ -488,7 +511,7 @@ done_rule:
 		fault_forced = -1;
 	}
 done:
-	expiry_cause(rc);
+	expiry_cause(r, rc);
 	klass = rcpt_class(rc);
 	if (hard_forced >= 0)
 		rc->hard = hard_forced == 1;
