@@ -26,13 +26,15 @@ SUBSET_RE = re.compile(
 
 
 def parse_minimums(text):
-    """'recipient=97,status=95' -> {'recipient': 97.0, 'status': 95.0}."""
+    """'recipient=97,status=95' -> {'recipient': 97.0, 'status': 95.0}.
+    'undefined=1' is a maximum for the undefined-rate."""
     out = {}
     for item in filter(None, (s.strip() for s in (text or "").split(","))):
         key, sep, value = item.partition("=")
-        if not sep or key not in METRICS:
+        if not sep or key not in METRICS + ("undefined",):
             raise argparse.ArgumentTypeError(
-                "bad minimum %r (want METRIC=PERCENT, METRIC one of %s)" % (item, ", ".join(METRICS)))
+                "bad minimum %r (want METRIC=PERCENT, METRIC one of %s, undefined)" % (
+                    item, ", ".join(METRICS)))
         try:
             out[key] = float(value)
         except ValueError:
@@ -184,8 +186,17 @@ def report_set(label, files, pairs, invented, minimums):
     decided = [got for _, fact, got in pairs if fact["reason"] not in UNDECIDED]
     undecided = sum(1 for got in decided if got is None or got.get("reason") in UNDECIDED + (None,))
     p = pct(undecided, len(decided))
-    print("%-16s %6d %6d %8s   (lower is better)" % (
-        "undefined-rate", undecided, len(decided), "n/a" if p is None else "%.2f%%" % p))
+    line = "%-16s %6d %6d %8s" % (
+        "undefined-rate", undecided, len(decided), "n/a" if p is None else "%.2f%%" % p)
+    if "undefined" in minimums:
+        # a maximum: results left undefined/onhold where Sisimai decided
+        ok = p is None or p <= minimums["undefined"]
+        line += " %8.2f %s (max)" % (minimums["undefined"], "PASS" if ok else "FAIL")
+        if not ok:
+            fails.append("%s undefined-rate %.2f%% > %.2f%%" % (label, p, minimums["undefined"]))
+    else:
+        line += "   (lower is better)"
+    print(line)
     print("%-16s %6d" % ("invented", len(invented)))
     return fails
 
