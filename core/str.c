@@ -128,8 +128,8 @@ char *rb_str_lower(char *s)
 
 static int isws(int c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-	       c == '\v';
+	/* ' ' or one of \t \n \v \f \r (9-13) */
+	return c == ' ' || (unsigned)(c - '\t') <= (unsigned)('\r' - '\t');
 }
 
 char *rb_str_trim(char *s)
@@ -171,10 +171,22 @@ bool rb_utf8_valid(const char *s, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned char c = p[i];
+		unsigned char c;
 		size_t n;
 		uint32_t cp;
 
+		/* ASCII runs a word at a time */
+		while (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = p[i];
 		if (c < 0x80) {
 			i++;
 			continue;
