@@ -94,6 +94,7 @@ void rb_ruleset_free(struct rb_ruleset **sp)
 		rule_clear(&(*sp)->rules[i]);
 	free_lits((*sp)->ulits, (*sp)->nulits);
 	rb_acsearch_free(&(*sp)->ac);
+	free((*sp)->order);
 	free((*sp)->rules);
 	free(*sp);
 	*sp = NULL;
@@ -456,6 +457,37 @@ int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
 	return ret;
 }
 
+/* The rules rb_rules_match tries for each class and pass (see
+ * struct rb_ruleset). A rule with both a reason and a blocklist is in
+ * both passes of its class. */
+static void build_order(struct rb_ruleset *set)
+{
+	size_t n = 0;
+
+	free(set->order);
+	set->order = rb_xmalloc((2 * set->n + 1) * sizeof(*set->order));
+	for (unsigned b = 0; b < 6; b++) {
+		unsigned klass = b / 2;
+		bool want_reason = b % 2 != 0;
+
+		set->order_start[b] = n;
+		for (int user = 1; user >= 0; user--) {
+			for (size_t i = 0; i < set->n; i++) {
+				const struct rb_rule *r = &set->rules[i];
+
+				if (r->user != (user != 0) ||
+				    (unsigned)r->klass != klass ||
+				    (want_reason ? r->reason == NULL
+						 : r->blocklist == NULL))
+					continue;
+				set->order[n++] = i;
+			}
+		}
+	}
+	set->order_start[6] = n;
+	set->order_n = set->n;
+}
+
 void rb_ruleset_prepare(struct rb_ruleset *set)
 {
 	free_lits(set->ulits, set->nulits);
@@ -488,6 +520,7 @@ void rb_ruleset_prepare(struct rb_ruleset *set)
 	}
 	if (set->nulits > 0)
 		set->ac = rb_acsearch_new(set->ulits, set->nulits);
+	build_order(set);
 }
 
 struct rb_rule_matcher {
@@ -569,12 +602,6 @@ static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
 		ev[n] = '\0';
 	}
 	return 1;
-}
-
-static int run(struct rb_rule_matcher *m, const pcre2_code *re,
-	       const char *s, char *ev, size_t evsz)
-{
-	return s == NULL ? 0 : run_n(m, re, s, strlen(s), ev, evsz);
 }
 
 /* Does @status start with one of the comma-separated prefixes? */
@@ -667,36 +694,70 @@ static int lines_match(const struct rb_ruleset *set,
 	return 0;
 }
 
+/* The lengths of a subject's texts, measured once per rb_rules_match. */
+struct subj_len {
+	size_t diagnostic, subject, body, from, host;
+};
+
+static void measure(const struct rb_rule_subject *subj, struct subj_len *l)
+{
+	l->diagnostic = subj->diagnostic ? strlen(subj->diagnostic) : 0;
+	l->subject = subj->subject ? strlen(subj->subject) : 0;
+	l->body = subj->body_len ? subj->body_len
+				 : (subj->body ? strlen(subj->body) : 0);
+	l->from = subj->from ? strlen(subj->from) : 0;
+	l->host = subj->host ? strlen(subj->host) : 0;
+}
+
 /* Does @r match @subj (conditions and patterns)? */
 static int rule_matches(const struct rb_ruleset *set,
 			struct rb_rule_matcher *m, const struct rb_rule *r,
-			const struct rb_rule_subject *subj, char *ev,
-			size_t evsz, bool prefilter)
+			const struct rb_rule_subject *subj,
+			const struct subj_len *l, char *ev, size_t evsz,
+			bool prefilter)
 {
-	size_t blen;
-
 	if (r->if_status != NULL && !status_fits(r->if_status, subj->status))
 		return 0;
-	if (r->if_from != NULL && !run(m, r->if_from, subj->from, NULL, 0))
+	if (r->if_from != NULL &&
+	    (subj->from == NULL || !run_n(m, r->if_from, subj->from, l->from, NULL, 0)))
 		return 0;
-	if (r->if_host != NULL && !run(m, r->if_host, subj->host, NULL, 0))
+	if (r->if_host != NULL &&
+	    (subj->host == NULL || !run_n(m, r->if_host, subj->host, l->host, NULL, 0)))
 		return 0;
-	blen = subj->body_len ? subj->body_len
-			      : (subj->body ? strlen(subj->body) : 0);
 	return ((r->on & RB_RULE_ON_DIAGNOSTIC) && subj->diagnostic &&
-		lines_match(set, m, r, subj->diagnostic, strlen(subj->diagnostic),
-			    true, prefilter, ev, evsz)) ||
+		lines_match(set, m, r, subj->diagnostic, l->diagnostic, true,
+			    prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_SUBJECT) && subj->subject &&
-		lines_match(set, m, r, subj->subject, strlen(subj->subject), false,
+		lines_match(set, m, r, subj->subject, l->subject, false,
 			    prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_BODY) &&
-		lines_match(set, m, r, subj->body, blen, false, prefilter, ev, evsz)) ||
+		lines_match(set, m, r, subj->body, l->body, false, prefilter, ev,
+			    evsz)) ||
 	       ((r->on & RB_RULE_ON_FROM) && subj->from &&
-		lines_match(set, m, r, subj->from, strlen(subj->from), false,
-			    prefilter, ev, evsz)) ||
+		lines_match(set, m, r, subj->from, l->from, false, prefilter, ev,
+			    evsz)) ||
 	       ((r->on & RB_RULE_ON_HOST) && subj->host &&
-		lines_match(set, m, r, subj->host, strlen(subj->host), false,
-			    prefilter, ev, evsz));
+		lines_match(set, m, r, subj->host, l->host, false, prefilter, ev,
+			    evsz));
+}
+
+/* Tries rule @i for rb_rules_match: 1 when it matches (memoised). */
+static int try_rule(const struct rb_ruleset *set, struct rb_rule_matcher *m,
+		    size_t i, const struct rb_rule_subject *subj,
+		    const struct subj_len *l, char *evidence_r, size_t ev_size)
+{
+	const struct rb_rule *r = &set->rules[i];
+
+	if (m->state[i] == 0)
+		m->state[i] = rule_matches(set, m, r, subj, l, NULL, 0,
+					   !set->no_prefilter) ? 1 : 2;
+	if (m->state[i] != 1)
+		return 0;
+	if (evidence_r != NULL && ev_size > 0) {
+		evidence_r[0] = '\0';
+		(void)rule_matches(set, m, r, subj, l, evidence_r, ev_size, false);
+	}
+	return 1;
 }
 
 struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
@@ -705,6 +766,8 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 			       const struct rb_rule_subject *subj,
 			       char *evidence_r, size_t ev_size)
 {
+	struct subj_len l;
+
 	if (m->cap < set->n) {
 		m->state = rb_xrealloc(m->state, set->n);
 		m->cap = set->n;
@@ -717,6 +780,19 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 		m->lower_ok = false;
 		m->seen_ok = false;
 	}
+	measure(subj, &l);
+	if (set->order != NULL && set->order_n == set->n &&
+	    (unsigned)klass < 3) {
+		unsigned b = 2 * (unsigned)klass + (want_reason ? 1 : 0);
+
+		for (size_t k = set->order_start[b]; k < set->order_start[b + 1];
+		     k++) {
+			if (try_rule(set, m, set->order[k], subj, &l, evidence_r,
+				     ev_size))
+				return &set->rules[set->order[k]];
+		}
+		return NULL;
+	}
 	/* user rules first, then built-in ones, each in file order */
 	for (size_t j = 0; j < 2 * set->n; j++) {
 		size_t i = j % set->n;
@@ -728,17 +804,8 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 			continue;
 		if (want_reason ? r->reason == NULL : r->blocklist == NULL)
 			continue;
-		if (m->state[i] == 0)
-			m->state[i] = rule_matches(set, m, r, subj, NULL, 0,
-						   !set->no_prefilter) ? 1 : 2;
-		if (m->state[i] == 1) {
-			if (evidence_r != NULL && ev_size > 0) {
-				evidence_r[0] = '\0';
-				(void)rule_matches(set, m, r, subj, evidence_r, ev_size,
-						   false);
-			}
+		if (try_rule(set, m, i, subj, &l, evidence_r, ev_size))
 			return r;
-		}
 	}
 	return NULL;
 }

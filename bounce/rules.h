@@ -72,6 +72,14 @@ struct rb_ruleset {
 	char **ulits;
 	size_t nulits;
 	struct rb_acsearch *ac;
+	/* also built by rb_ruleset_prepare(): for each class and pass
+	 * (blocklist, reason) the rules to try, user rules first, each in
+	 * file order: order[order_start[2 * klass + want_reason] ..
+	 * order_start[2 * klass + want_reason + 1]); valid while n ==
+	 * order_n */
+	size_t *order;
+	size_t order_start[7];
+	size_t order_n;
 };
 
 /* What the evidence said about one recipient, for rules to look at. */
