@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,7 @@ static int finish(struct rb_ruleset *set, struct pending *p,
 	}
 	set->rules[i] = *r;
 	memset(r, 0, sizeof(*r));
+	set->order_n = SIZE_MAX; /* stale until the next prepare */
 	return 0;
 fail:
 	rule_clear(r);

@@ -76,7 +76,7 @@ struct rb_ruleset {
 	 * (blocklist, reason) the rules to try, user rules first, each in
 	 * file order: order[order_start[2 * klass + want_reason] ..
 	 * order_start[2 * klass + want_reason + 1]); valid while n ==
-	 * order_n */
+	 * order_n (a load sets order_n to SIZE_MAX) */
 	size_t *order;
 	size_t order_start[7];
 	size_t order_n;
