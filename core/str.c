@@ -145,24 +145,40 @@ char *rb_str_trim(char *s)
 	return s;
 }
 
-void rb_str_squeeze(char *s)
+/* rb_str_squeeze from @src up to @end (NULL: up to the NUL) into @dst;
+ * writing never overtakes reading, so @dst may be @src. */
+static size_t squeeze(char *dst, const char *src, const char *end)
 {
-	char *r = s, *w = s;
-	int sp = 0;
+	const char *r = src;
+	char *w = dst;
 
-	while (isws((unsigned char)*r))
+	while (r != end && isws((unsigned char)*r))
 		r++;
-	for (; *r; r++) {
-		if (isws((unsigned char)*r)) {
-			sp = 1;
-			continue;
-		}
-		if (sp && w != s)
-			*w++ = ' ';
-		sp = 0;
-		*w++ = *r;
+	for (;;) {
+		/* a word, copied */
+		while (r != end && *r != '\0' && !isws((unsigned char)*r))
+			*w++ = *r++;
+		if (r == end || *r == '\0')
+			break;
+		/* a run of white space: one space, none at the end */
+		while (r != end && isws((unsigned char)*r))
+			r++;
+		if (r == end || *r == '\0')
+			break;
+		*w++ = ' ';
 	}
 	*w = '\0';
+	return (size_t)(w - dst);
+}
+
+void rb_str_squeeze(char *s)
+{
+	(void)squeeze(s, s, NULL);
+}
+
+size_t rb_str_squeeze_copy(char *dst, const char *src, size_t len)
+{
+	return squeeze(dst, src, src + len);
 }
 
 bool rb_utf8_valid(const char *s, size_t len)
