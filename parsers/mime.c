@@ -12,6 +12,7 @@
  */
 #include <gmime/gmime.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -594,9 +595,17 @@ static void read_top_headers(struct walk *w, GMimeMessage *msg)
 			vl = w->o->limits.max_header_line;
 			r->flags |= RB_PF_TRUNCATED;
 		}
-		v = to_utf8(w, val ? val : "", vl);
+		if (vl > 0 && memchr(val, 0x1b, vl) == NULL &&
+		    rb_utf8_valid(val, vl)) {
+			/* already UTF-8 (what to_utf8 would copy as is):
+			 * squeezed while copied */
+			v = rb_arena_alloc(r->arena, vl + 1);
+			(void)rb_str_squeeze_copy(v, val, vl);
+		} else {
+			v = to_utf8(w, val ? val : "", vl);
+			rb_str_squeeze(v);
+		}
 		g_free(dec);
-		rb_str_squeeze(v);
 		r->headers[r->n_headers].name = rb_arena_strdup(r->arena, name);
 		r->headers[r->n_headers].value = v;
 		r->n_headers++;
@@ -630,6 +639,7 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
+	GByteArray *arr;
 	const char *src;
 	char *copy;
 
@@ -664,9 +674,12 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	w.src = src;
 	w.src_len = len;
 	w.popts = make_opts();
-	stream = g_mime_stream_mem_new_with_buffer(src, len);
+	/* GMime reads the message where it is: a byte array over @src that
+	 * neither the stream nor the array frees (both go at out:) */
+	arr = g_byte_array_new_take((guint8 *)(uintptr_t)src, len);
+	stream = g_mime_stream_mem_new_with_byte_array(arr);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	parser = g_mime_parser_new_with_stream(stream);
-	g_object_unref(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, w.popts);
 	g_object_unref(parser);
@@ -719,6 +732,8 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	rb_original_resolve_sender(r, opts);
 	g_object_unref(msg);
 out:
+	g_object_unref(stream);
+	(void)g_byte_array_free(arr, FALSE);
 	free(copy);
 	g_mime_parser_options_free(w.popts);
 	rb_buf_free(&w.text);
