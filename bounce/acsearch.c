@@ -13,7 +13,10 @@
 #include "core/mem.h"
 
 struct rb_acsearch {
-	int32_t *next;	 /* n * ncls transitions */
+	int32_t *next;	 /* n * ncls transitions; once built, each is
+			  * 2 * state + (1 if the state emits a literal) */
+	uint16_t *next16; /* the same in half the space, when it fits
+			   * (then next is NULL) */
 	int32_t *fail;
 	int32_t *out;	 /* literal ending at the node, or -1 */
 	int32_t *dict;	 /* nearest node on the fail chain with out >= 0 */
@@ -111,6 +114,16 @@ struct rb_acsearch *rb_acsearch_new(char *const *lits, size_t n)
 	a->emit = rb_xmalloc(a->n * sizeof(*a->emit));
 	for (size_t s = 0; s < a->n; s++)
 		a->emit[s] = a->out[s] >= 0 ? (int32_t)s : a->dict[s];
+	/* the scan reads the emit flag with the transition, not apart */
+	for (size_t i = 0; i < a->n * a->ncls; i++)
+		a->next[i] = 2 * a->next[i] + (a->emit[a->next[i]] >= 0);
+	if (2 * a->n <= UINT16_MAX) {
+		a->next16 = rb_xmalloc(a->n * a->ncls * sizeof(*a->next16));
+		for (size_t i = 0; i < a->n * a->ncls; i++)
+			a->next16[i] = (uint16_t)a->next[i];
+		free(a->next);
+		a->next = NULL;
+	}
 	return a;
 }
 
@@ -119,6 +132,7 @@ void rb_acsearch_free(struct rb_acsearch **ap)
 	if (ap == NULL || *ap == NULL)
 		return;
 	free((*ap)->next);
+	free((*ap)->next16);
 	free((*ap)->fail);
 	free((*ap)->out);
 	free((*ap)->dict);
@@ -127,12 +141,21 @@ void rb_acsearch_free(struct rb_acsearch **ap)
 	*ap = NULL;
 }
 
+/* Marks the literals that end at state @s (which emits). */
+static void emit(const struct rb_acsearch *a, int32_t s, unsigned char *seen_r)
+{
+	for (int32_t o = a->emit[s]; o >= 0; o = a->dict[o]) {
+		int32_t id = a->out[o];
+
+		seen_r[id >> 3] |= (unsigned char)(1u << (id & 7));
+	}
+}
+
 void rb_acsearch_scan(const struct rb_acsearch *a, const char *text,
 		      size_t len, unsigned char *seen_r)
 {
-	const int32_t *next = a->next;
 	size_t ncls = a->ncls;
-	int32_t s = 0;
+	int32_t s = 0, t;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned c = (unsigned char)text[i];
@@ -143,11 +166,12 @@ void rb_acsearch_scan(const struct rb_acsearch *a, const char *text,
 		}
 		if (c >= 'A' && c <= 'Z')
 			c += 32;
-		s = next[(size_t)s * ncls + a->cls[c]];
-		for (int32_t o = a->emit[s]; o >= 0; o = a->dict[o]) {
-			int32_t id = a->out[o];
-
-			seen_r[id >> 3] |= (unsigned char)(1u << (id & 7));
-		}
+		if (a->next16 != NULL)
+			t = a->next16[(size_t)s * ncls + a->cls[c]];
+		else
+			t = a->next[(size_t)s * ncls + a->cls[c]];
+		s = t >> 1;
+		if (t & 1)
+			emit(a, s, seen_r);
 	}
 }
