@@ -458,10 +458,35 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 	}
 }
 
+/* "type/subtype" of @ct as g_mime_content_type_get_mime_type() spells it,
+ * in @buf when it fits (no allocation); else (owned, *owned_r) allocated. */
+static char *mime_type(GMimeContentType *ct, char *buf, size_t size,
+		       char **owned_r)
+{
+	const char *t = g_mime_content_type_get_media_type(ct);
+	const char *st = g_mime_content_type_get_media_subtype(ct);
+	size_t tl, sl;
+
+	*owned_r = NULL;
+	if (t == NULL)
+		t = "text";
+	if (st == NULL)
+		st = "plain";
+	tl = strlen(t);
+	sl = strlen(st);
+	if (tl + sl + 2 > size)
+		return *owned_r = g_mime_content_type_get_mime_type(ct);
+	memcpy(buf, t, tl);
+	buf[tl] = '/';
+	memcpy(buf + tl + 1, st, sl + 1);
+	return buf;
+}
+
 static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
 {
 	GMimeContentType *ct;
-	char *type;
+	char tbuf[256];
+	char *type, *owned = NULL;
 
 	if (obj == NULL)
 		return;
@@ -471,7 +496,7 @@ static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
 		return;
 	}
 	ct = g_mime_object_get_content_type(obj);
-	type = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+	type = ct ? mime_type(ct, tbuf, sizeof(tbuf), &owned) : NULL;
 	note_type(w, type ? type : "?");
 
 	if (GMIME_IS_MULTIPART(obj)) {
@@ -495,7 +520,7 @@ static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
 	} else if (GMIME_IS_PART(obj) && type != NULL) {
 		walk_leaf(w, GMIME_PART(obj), type);
 	}
-	g_free(type);
+	g_free(owned);
 }
 
 /* Finds a delivery-status field block in raw text where MIME failed to
