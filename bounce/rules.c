@@ -96,6 +96,10 @@ void rb_ruleset_free(struct rb_ruleset **sp)
 	free_lits((*sp)->ulits, (*sp)->nulits);
 	rb_acsearch_free(&(*sp)->ac);
 	free((*sp)->order);
+	free((*sp)->line_base);
+	free((*sp)->pf_first);
+	free((*sp)->pf_n);
+	free((*sp)->pf_ids);
 	free((*sp)->rules);
 	free(*sp);
 	*sp = NULL;
@@ -459,6 +463,39 @@ int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
 	return ret;
 }
 
+/* The literal ids of every match line in three flat arrays (see struct
+ * rb_ruleset), so the prefilter reads them without visiting each line. */
+static void build_prefilter(struct rb_ruleset *set)
+{
+	size_t nl = 0, nid = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		nl += set->rules[i].nlines;
+		for (size_t j = 0; j < set->rules[i].nlines; j++)
+			nid += set->rules[i].lines[j].nlits;
+	}
+	free(set->line_base);
+	free(set->pf_first);
+	free(set->pf_n);
+	free(set->pf_ids);
+	set->line_base = rb_xmalloc((set->n + 1) * sizeof(*set->line_base));
+	set->pf_first = rb_xmalloc((nl + 1) * sizeof(*set->pf_first));
+	set->pf_n = rb_xmalloc((nl + 1) * sizeof(*set->pf_n));
+	set->pf_ids = rb_xmalloc((nid + 1) * sizeof(*set->pf_ids));
+	nl = nid = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		set->line_base[i] = nl;
+		for (size_t j = 0; j < set->rules[i].nlines; j++, nl++) {
+			const struct rb_rule_line *ln = &set->rules[i].lines[j];
+
+			set->pf_first[nl] = (unsigned)nid;
+			set->pf_n[nl] = ln->lit_ids != NULL ? (unsigned)ln->nlits : 0;
+			for (size_t k = 0; k < set->pf_n[nl]; k++)
+				set->pf_ids[nid++] = ln->lit_ids[k];
+		}
+	}
+}
+
 /* The rules rb_rules_match tries for each class and pass (see
  * struct rb_ruleset). A rule with both a reason and a blocklist is in
  * both passes of its class. */
@@ -487,6 +524,7 @@ static void build_order(struct rb_ruleset *set)
 		}
 	}
 	set->order_start[6] = n;
+	build_prefilter(set);
 	set->order_n = set->n;
 }
 
@@ -627,25 +665,47 @@ static bool status_fits(const char *list, const char *status)
 /* Does @r match @subj (conditions and patterns)? */
 /* Could @ln match the diagnostic at all? False only when none of its
  * required literals occurs in it. */
+/* Marks in m->seen the literals that occur in the diagnostic, once per
+ * subject. */
+static void scan_diag(const struct rb_ruleset *set, struct rb_rule_matcher *m,
+		      const char *diag)
+{
+	size_t bytes = (set->nulits + 7) / 8;
+	size_t len = strlen(diag);
+
+	if (m->seen_cap < bytes) {
+		m->seen = rb_xrealloc(m->seen, bytes);
+		m->seen_cap = bytes;
+	}
+	memset(m->seen, 0, bytes);
+	rb_acsearch_scan(set->ac, diag,
+			 len > RULE_MAX_SUBJECT ? RULE_MAX_SUBJECT : len, m->seen);
+	m->seen_ok = true;
+}
+
+/* literal_may_match for packed line @g (see build_prefilter). */
+static bool packed_may_match(const struct rb_ruleset *set,
+			     struct rb_rule_matcher *m, size_t g,
+			     const char *diag)
+{
+	const unsigned *id = &set->pf_ids[set->pf_first[g]];
+
+	if (!m->seen_ok)
+		scan_diag(set, m, diag);
+	for (unsigned k = 0; k < set->pf_n[g]; k++) {
+		if (m->seen[id[k] >> 3] & (1u << (id[k] & 7)))
+			return true;
+	}
+	return false;
+}
+
 static bool literal_may_match(const struct rb_ruleset *set,
 			      struct rb_rule_matcher *m,
 			      const struct rb_rule_line *ln, const char *diag)
 {
 	if (set->ac != NULL && ln->lit_ids != NULL) {
-		if (!m->seen_ok) {
-			size_t bytes = (set->nulits + 7) / 8;
-			size_t len = strlen(diag);
-
-			if (m->seen_cap < bytes) {
-				m->seen = rb_xrealloc(m->seen, bytes);
-				m->seen_cap = bytes;
-			}
-			memset(m->seen, 0, bytes);
-			rb_acsearch_scan(set->ac, diag,
-					 len > RULE_MAX_SUBJECT ? RULE_MAX_SUBJECT : len,
-					 m->seen);
-			m->seen_ok = true;
-		}
+		if (!m->seen_ok)
+			scan_diag(set, m, diag);
 		for (size_t i = 0; i < ln->nlits; i++) {
 			unsigned id = ln->lit_ids[i];
 
@@ -682,15 +742,27 @@ static int lines_match(const struct rb_ruleset *set,
 		       const char *s, size_t len, bool diag, bool prefilter,
 		       char *ev, size_t evsz)
 {
+	size_t g = 0;
+	bool packed;
+
 	if (s == NULL || len == 0)
 		return 0;
+	/* the packed literal ids (when prepared and an automaton exists)
+	 * spare a visit to every line */
+	packed = diag && prefilter && set->ac != NULL && set->pf_n != NULL &&
+		 set->order_n == set->n;
+	if (packed)
+		g = set->line_base[r - set->rules];
 	for (size_t i = 0; i < r->nlines; i++) {
-		const struct rb_rule_line *ln = &r->lines[i];
-
-		if (diag && prefilter && ln->nlits > 0 &&
-		    !literal_may_match(set, m, ln, s))
+		if (packed) {
+			if (set->pf_n[g + i] > 0 &&
+			    !packed_may_match(set, m, g + i, s))
+				continue;
+		} else if (diag && prefilter && r->lines[i].nlits > 0 &&
+			   !literal_may_match(set, m, &r->lines[i], s)) {
 			continue;
-		if (run_n(m, ln->re, s, len, ev, evsz))
+		}
+		if (run_n(m, r->lines[i].re, s, len, ev, evsz))
 			return 1;
 	}
 	return 0;

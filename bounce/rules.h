@@ -80,6 +80,13 @@ struct rb_ruleset {
 	size_t *order;
 	size_t order_start[7];
 	size_t order_n;
+	/* and the literal ids of every match line, packed: line j of rule
+	 * i is line_base[i] + j; its ids are pf_ids[pf_first[k] ..
+	 * pf_first[k] + pf_n[k]) (valid with order) */
+	size_t *line_base;
+	unsigned *pf_first;
+	unsigned *pf_n;
+	unsigned *pf_ids;
 };
 
 /* What the evidence said about one recipient, for rules to look at. */
