@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,11 @@ void rb_ruleset_free(struct rb_ruleset **sp)
 		rule_clear(&(*sp)->rules[i]);
 	free_lits((*sp)->ulits, (*sp)->nulits);
 	rb_acsearch_free(&(*sp)->ac);
+	free((*sp)->order);
+	free((*sp)->line_base);
+	free((*sp)->pf_first);
+	free((*sp)->pf_n);
+	free((*sp)->pf_ids);
 	free((*sp)->rules);
 	free(*sp);
 	*sp = NULL;
@@ -165,6 +171,7 @@ static int finish(struct rb_ruleset *set, struct pending *p,
 	}
 	set->rules[i] = *r;
 	memset(r, 0, sizeof(*r));
+	set->order_n = SIZE_MAX; /* stale until the next prepare */
 	return 0;
 fail:
 	rule_clear(r);
@@ -456,6 +463,71 @@ int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
 	return ret;
 }
 
+/* The literal ids of every match line in three flat arrays (see struct
+ * rb_ruleset), so the prefilter reads them without visiting each line. */
+static void build_prefilter(struct rb_ruleset *set)
+{
+	size_t nl = 0, nid = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		nl += set->rules[i].nlines;
+		for (size_t j = 0; j < set->rules[i].nlines; j++)
+			nid += set->rules[i].lines[j].nlits;
+	}
+	free(set->line_base);
+	free(set->pf_first);
+	free(set->pf_n);
+	free(set->pf_ids);
+	set->line_base = rb_xmalloc((set->n + 1) * sizeof(*set->line_base));
+	set->pf_first = rb_xmalloc((nl + 1) * sizeof(*set->pf_first));
+	set->pf_n = rb_xmalloc((nl + 1) * sizeof(*set->pf_n));
+	set->pf_ids = rb_xmalloc((nid + 1) * sizeof(*set->pf_ids));
+	nl = nid = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		set->line_base[i] = nl;
+		for (size_t j = 0; j < set->rules[i].nlines; j++, nl++) {
+			const struct rb_rule_line *ln = &set->rules[i].lines[j];
+
+			set->pf_first[nl] = (unsigned)nid;
+			set->pf_n[nl] = ln->lit_ids != NULL ? (unsigned)ln->nlits : 0;
+			for (size_t k = 0; k < set->pf_n[nl]; k++)
+				set->pf_ids[nid++] = ln->lit_ids[k];
+		}
+	}
+}
+
+/* The rules rb_rules_match tries for each class and pass (see
+ * struct rb_ruleset). A rule with both a reason and a blocklist is in
+ * both passes of its class. */
+static void build_order(struct rb_ruleset *set)
+{
+	size_t n = 0;
+
+	free(set->order);
+	set->order = rb_xmalloc((2 * set->n + 1) * sizeof(*set->order));
+	for (unsigned b = 0; b < 6; b++) {
+		unsigned klass = b / 2;
+		bool want_reason = b % 2 != 0;
+
+		set->order_start[b] = n;
+		for (int user = 1; user >= 0; user--) {
+			for (size_t i = 0; i < set->n; i++) {
+				const struct rb_rule *r = &set->rules[i];
+
+				if (r->user != (user != 0) ||
+				    (unsigned)r->klass != klass ||
+				    (want_reason ? r->reason == NULL
+						 : r->blocklist == NULL))
+					continue;
+				set->order[n++] = i;
+			}
+		}
+	}
+	set->order_start[6] = n;
+	build_prefilter(set);
+	set->order_n = set->n;
+}
+
 void rb_ruleset_prepare(struct rb_ruleset *set)
 {
 	free_lits(set->ulits, set->nulits);
@@ -488,6 +560,7 @@ void rb_ruleset_prepare(struct rb_ruleset *set)
 	}
 	if (set->nulits > 0)
 		set->ac = rb_acsearch_new(set->ulits, set->nulits);
+	build_order(set);
 }
 
 struct rb_rule_matcher {
@@ -571,12 +644,6 @@ static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
 	return 1;
 }
 
-static int run(struct rb_rule_matcher *m, const pcre2_code *re,
-	       const char *s, char *ev, size_t evsz)
-{
-	return s == NULL ? 0 : run_n(m, re, s, strlen(s), ev, evsz);
-}
-
 /* Does @status start with one of the comma-separated prefixes? */
 static bool status_fits(const char *list, const char *status)
 {
@@ -598,25 +665,47 @@ static bool status_fits(const char *list, const char *status)
 /* Does @r match @subj (conditions and patterns)? */
 /* Could @ln match the diagnostic at all? False only when none of its
  * required literals occurs in it. */
+/* Marks in m->seen the literals that occur in the diagnostic, once per
+ * subject. */
+static void scan_diag(const struct rb_ruleset *set, struct rb_rule_matcher *m,
+		      const char *diag)
+{
+	size_t bytes = (set->nulits + 7) / 8;
+	size_t len = strlen(diag);
+
+	if (m->seen_cap < bytes) {
+		m->seen = rb_xrealloc(m->seen, bytes);
+		m->seen_cap = bytes;
+	}
+	memset(m->seen, 0, bytes);
+	rb_acsearch_scan(set->ac, diag,
+			 len > RULE_MAX_SUBJECT ? RULE_MAX_SUBJECT : len, m->seen);
+	m->seen_ok = true;
+}
+
+/* literal_may_match for packed line @g (see build_prefilter). */
+static bool packed_may_match(const struct rb_ruleset *set,
+			     struct rb_rule_matcher *m, size_t g,
+			     const char *diag)
+{
+	const unsigned *id = &set->pf_ids[set->pf_first[g]];
+
+	if (!m->seen_ok)
+		scan_diag(set, m, diag);
+	for (unsigned k = 0; k < set->pf_n[g]; k++) {
+		if (m->seen[id[k] >> 3] & (1u << (id[k] & 7)))
+			return true;
+	}
+	return false;
+}
+
 static bool literal_may_match(const struct rb_ruleset *set,
 			      struct rb_rule_matcher *m,
 			      const struct rb_rule_line *ln, const char *diag)
 {
 	if (set->ac != NULL && ln->lit_ids != NULL) {
-		if (!m->seen_ok) {
-			size_t bytes = (set->nulits + 7) / 8;
-			size_t len = strlen(diag);
-
-			if (m->seen_cap < bytes) {
-				m->seen = rb_xrealloc(m->seen, bytes);
-				m->seen_cap = bytes;
-			}
-			memset(m->seen, 0, bytes);
-			rb_acsearch_scan(set->ac, diag,
-					 len > RULE_MAX_SUBJECT ? RULE_MAX_SUBJECT : len,
-					 m->seen);
-			m->seen_ok = true;
-		}
+		if (!m->seen_ok)
+			scan_diag(set, m, diag);
 		for (size_t i = 0; i < ln->nlits; i++) {
 			unsigned id = ln->lit_ids[i];
 
@@ -653,50 +742,96 @@ static int lines_match(const struct rb_ruleset *set,
 		       const char *s, size_t len, bool diag, bool prefilter,
 		       char *ev, size_t evsz)
 {
+	size_t g = 0;
+	bool packed;
+
 	if (s == NULL || len == 0)
 		return 0;
+	/* the packed literal ids (when prepared and an automaton exists)
+	 * spare a visit to every line */
+	packed = diag && prefilter && set->ac != NULL && set->pf_n != NULL &&
+		 set->order_n == set->n;
+	if (packed)
+		g = set->line_base[r - set->rules];
 	for (size_t i = 0; i < r->nlines; i++) {
-		const struct rb_rule_line *ln = &r->lines[i];
-
-		if (diag && prefilter && ln->nlits > 0 &&
-		    !literal_may_match(set, m, ln, s))
+		if (packed) {
+			if (set->pf_n[g + i] > 0 &&
+			    !packed_may_match(set, m, g + i, s))
+				continue;
+		} else if (diag && prefilter && r->lines[i].nlits > 0 &&
+			   !literal_may_match(set, m, &r->lines[i], s)) {
 			continue;
-		if (run_n(m, ln->re, s, len, ev, evsz))
+		}
+		if (run_n(m, r->lines[i].re, s, len, ev, evsz))
 			return 1;
 	}
 	return 0;
 }
 
+/* The lengths of a subject's texts, measured once per rb_rules_match. */
+struct subj_len {
+	size_t diagnostic, subject, body, from, host;
+};
+
+static void measure(const struct rb_rule_subject *subj, struct subj_len *l)
+{
+	l->diagnostic = subj->diagnostic ? strlen(subj->diagnostic) : 0;
+	l->subject = subj->subject ? strlen(subj->subject) : 0;
+	l->body = subj->body_len ? subj->body_len
+				 : (subj->body ? strlen(subj->body) : 0);
+	l->from = subj->from ? strlen(subj->from) : 0;
+	l->host = subj->host ? strlen(subj->host) : 0;
+}
+
 /* Does @r match @subj (conditions and patterns)? */
 static int rule_matches(const struct rb_ruleset *set,
 			struct rb_rule_matcher *m, const struct rb_rule *r,
-			const struct rb_rule_subject *subj, char *ev,
-			size_t evsz, bool prefilter)
+			const struct rb_rule_subject *subj,
+			const struct subj_len *l, char *ev, size_t evsz,
+			bool prefilter)
 {
-	size_t blen;
-
 	if (r->if_status != NULL && !status_fits(r->if_status, subj->status))
 		return 0;
-	if (r->if_from != NULL && !run(m, r->if_from, subj->from, NULL, 0))
+	if (r->if_from != NULL &&
+	    (subj->from == NULL || !run_n(m, r->if_from, subj->from, l->from, NULL, 0)))
 		return 0;
-	if (r->if_host != NULL && !run(m, r->if_host, subj->host, NULL, 0))
+	if (r->if_host != NULL &&
+	    (subj->host == NULL || !run_n(m, r->if_host, subj->host, l->host, NULL, 0)))
 		return 0;
-	blen = subj->body_len ? subj->body_len
-			      : (subj->body ? strlen(subj->body) : 0);
 	return ((r->on & RB_RULE_ON_DIAGNOSTIC) && subj->diagnostic &&
-		lines_match(set, m, r, subj->diagnostic, strlen(subj->diagnostic),
-			    true, prefilter, ev, evsz)) ||
+		lines_match(set, m, r, subj->diagnostic, l->diagnostic, true,
+			    prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_SUBJECT) && subj->subject &&
-		lines_match(set, m, r, subj->subject, strlen(subj->subject), false,
+		lines_match(set, m, r, subj->subject, l->subject, false,
 			    prefilter, ev, evsz)) ||
 	       ((r->on & RB_RULE_ON_BODY) &&
-		lines_match(set, m, r, subj->body, blen, false, prefilter, ev, evsz)) ||
+		lines_match(set, m, r, subj->body, l->body, false, prefilter, ev,
+			    evsz)) ||
 	       ((r->on & RB_RULE_ON_FROM) && subj->from &&
-		lines_match(set, m, r, subj->from, strlen(subj->from), false,
-			    prefilter, ev, evsz)) ||
+		lines_match(set, m, r, subj->from, l->from, false, prefilter, ev,
+			    evsz)) ||
 	       ((r->on & RB_RULE_ON_HOST) && subj->host &&
-		lines_match(set, m, r, subj->host, strlen(subj->host), false,
-			    prefilter, ev, evsz));
+		lines_match(set, m, r, subj->host, l->host, false, prefilter, ev,
+			    evsz));
+}
+
+/* Tries rule @i for rb_rules_match: 1 when it matches (memoised). */
+static int try_rule(const struct rb_ruleset *set, struct rb_rule_matcher *m,
+		    size_t i, const struct rb_rule_subject *subj,
+		    const struct subj_len *l, char *evidence_r, size_t ev_size)
+{
+	const struct rb_rule *r = &set->rules[i];
+
+	if (m->state[i] == 0)
+		m->state[i] = rule_matches(set, m, r, subj, l, NULL, 0,
+					   !set->no_prefilter) ? 1 : 2;
+	if (m->state[i] != 1)
+		return 0;
+	if (evidence_r != NULL && ev_size > 0) {
+		evidence_r[0] = '\0';
+		(void)rule_matches(set, m, r, subj, l, evidence_r, ev_size, false);
+	}
+	return 1;
 }
 
 struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
@@ -705,6 +840,8 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 			       const struct rb_rule_subject *subj,
 			       char *evidence_r, size_t ev_size)
 {
+	struct subj_len l;
+
 	if (m->cap < set->n) {
 		m->state = rb_xrealloc(m->state, set->n);
 		m->cap = set->n;
@@ -717,6 +854,19 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 		m->lower_ok = false;
 		m->seen_ok = false;
 	}
+	measure(subj, &l);
+	if (set->order != NULL && set->order_n == set->n &&
+	    (unsigned)klass < 3) {
+		unsigned b = 2 * (unsigned)klass + (want_reason ? 1 : 0);
+
+		for (size_t k = set->order_start[b]; k < set->order_start[b + 1];
+		     k++) {
+			if (try_rule(set, m, set->order[k], subj, &l, evidence_r,
+				     ev_size))
+				return &set->rules[set->order[k]];
+		}
+		return NULL;
+	}
 	/* user rules first, then built-in ones, each in file order */
 	for (size_t j = 0; j < 2 * set->n; j++) {
 		size_t i = j % set->n;
@@ -728,17 +878,8 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 			continue;
 		if (want_reason ? r->reason == NULL : r->blocklist == NULL)
 			continue;
-		if (m->state[i] == 0)
-			m->state[i] = rule_matches(set, m, r, subj, NULL, 0,
-						   !set->no_prefilter) ? 1 : 2;
-		if (m->state[i] == 1) {
-			if (evidence_r != NULL && ev_size > 0) {
-				evidence_r[0] = '\0';
-				(void)rule_matches(set, m, r, subj, evidence_r, ev_size,
-						   false);
-			}
+		if (try_rule(set, m, i, subj, &l, evidence_r, ev_size))
 			return r;
-		}
 	}
 	return NULL;
 }

@@ -72,6 +72,21 @@ struct rb_ruleset {
 	char **ulits;
 	size_t nulits;
 	struct rb_acsearch *ac;
+	/* also built by rb_ruleset_prepare(): for each class and pass
+	 * (blocklist, reason) the rules to try, user rules first, each in
+	 * file order: order[order_start[2 * klass + want_reason] ..
+	 * order_start[2 * klass + want_reason + 1]); valid while n ==
+	 * order_n (a load sets order_n to SIZE_MAX) */
+	size_t *order;
+	size_t order_start[7];
+	size_t order_n;
+	/* and the literal ids of every match line, packed: line j of rule
+	 * i is line_base[i] + j; its ids are pf_ids[pf_first[k] ..
+	 * pf_first[k] + pf_n[k]) (valid with order) */
+	size_t *line_base;
+	unsigned *pf_first;
+	unsigned *pf_n;
+	unsigned *pf_ids;
 };
 
 /* What the evidence said about one recipient, for rules to look at. */

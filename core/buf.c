@@ -63,6 +63,12 @@ int rb_buf_adds(struct rb_buf *b, const char *s)
 
 int rb_buf_addc(struct rb_buf *b, char c)
 {
+	/* room for the byte and the NUL, under the maximum */
+	if (b->len + 2 <= b->cap && (b->max == 0 || b->len < b->max)) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return rb_buf_add(b, &c, 1);
 }
 

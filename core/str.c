@@ -128,8 +128,8 @@ char *rb_str_lower(char *s)
 
 static int isws(int c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-	       c == '\v';
+	/* ' ' or one of \t \n \v \f \r (9-13) */
+	return c == ' ' || (unsigned)(c - '\t') <= (unsigned)('\r' - '\t');
 }
 
 char *rb_str_trim(char *s)
@@ -145,24 +145,40 @@ char *rb_str_trim(char *s)
 	return s;
 }
 
-void rb_str_squeeze(char *s)
+/* rb_str_squeeze from @src up to @end (NULL: up to the NUL) into @dst;
+ * writing never overtakes reading, so @dst may be @src. */
+static size_t squeeze(char *dst, const char *src, const char *end)
 {
-	char *r = s, *w = s;
-	int sp = 0;
+	const char *r = src;
+	char *w = dst;
 
-	while (isws((unsigned char)*r))
+	while (r != end && isws((unsigned char)*r))
 		r++;
-	for (; *r; r++) {
-		if (isws((unsigned char)*r)) {
-			sp = 1;
-			continue;
-		}
-		if (sp && w != s)
-			*w++ = ' ';
-		sp = 0;
-		*w++ = *r;
+	for (;;) {
+		/* a word, copied */
+		while (r != end && *r != '\0' && !isws((unsigned char)*r))
+			*w++ = *r++;
+		if (r == end || *r == '\0')
+			break;
+		/* a run of white space: one space, none at the end */
+		while (r != end && isws((unsigned char)*r))
+			r++;
+		if (r == end || *r == '\0')
+			break;
+		*w++ = ' ';
 	}
 	*w = '\0';
+	return (size_t)(w - dst);
+}
+
+void rb_str_squeeze(char *s)
+{
+	(void)squeeze(s, s, NULL);
+}
+
+size_t rb_str_squeeze_copy(char *dst, const char *src, size_t len)
+{
+	return squeeze(dst, src, src + len);
 }
 
 bool rb_utf8_valid(const char *s, size_t len)
@@ -171,10 +187,22 @@ bool rb_utf8_valid(const char *s, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned char c = p[i];
+		unsigned char c;
 		size_t n;
 		uint32_t cp;
 
+		/* ASCII runs a word at a time */
+		while (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = p[i];
 		if (c < 0x80) {
 			i++;
 			continue;

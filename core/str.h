@@ -33,6 +33,10 @@ char *rb_str_lower(char *s);
 char *rb_str_trim(char *s);
 /* Collapses runs of whitespace (incl. CR/LF/TAB) into one space, in place. */
 void rb_str_squeeze(char *s);
+/* As rb_str_squeeze, from the first @len bytes of @src (or up to a NUL)
+ * into @dst, which has room for @len + 1 bytes; returns the length
+ * written (without the NUL). */
+size_t rb_str_squeeze_copy(char *dst, const char *src, size_t len);
 
 /* Is @s (NUL-terminated) valid UTF-8? */
 bool rb_utf8_valid(const char *s, size_t len);

@@ -188,56 +188,76 @@ const char *rb_smtp_command_word(const char *s)
 	return NULL;
 }
 
+/* A phrase rb_smtp_command_find looks for, split around the anchor word it
+ * is found through: PRE ANCHORS[K] POST. */
+struct cmd_phrase {
+	const char *pre;
+	size_t pre_len;
+	unsigned anchor;
+	const char *post;
+	size_t post_len;
+	const char *cmd;
+};
+
+#define PHRASE(pre, k, post, cmd) \
+	{pre, sizeof(pre) - 1, k, post, sizeof(post) - 1, cmd}
+
 const char *rb_smtp_command_find(const char *text, size_t len)
 {
+	/* one search per anchor word instead of one per phrase */
 	static const struct {
-		const char *phrase;
-		const char *cmd;
-	} map[] = {
-		{"end of data command", "DATA"},
-		{"end of data", "DATA"},
-		{"reply to data command", "DATA"},
-		{"after end of data", "DATA"},
-		{"after data", "DATA"},
-		{">>> data", "DATA"},
-		{"our data", "DATA"},
-		{"rcpt to command", "RCPT"},
-		{"after rcpt to", "RCPT"},
-		{">>> rcpt to", "RCPT"},
-		{"our rcpt to", "RCPT"},
-		{"rcpt to:<", "RCPT"},
-		{"rcpt to response", "RCPT"},
-		{"does not like recipient", "RCPT"},
-		{"in reply to rcpt", "RCPT"},
-		{"after rcpt command", "RCPT"},
-		{"[rcpt_to]", "RCPT"},
-		{"smtp:rcpt ", "RCPT"},
-		{"after mail command", "MAIL"},
-		{"[mail_from]", "MAIL"},
-		{"smtp:mail ", "MAIL"},
-		{"after data command", "DATA"},
-		{"[data]", "DATA"},
-		{"smtp:data ", "DATA"},
-		{"mail from command", "MAIL"},
-		{"after mail from", "MAIL"},
-		{">>> mail from", "MAIL"},
-		{"our mail from", "MAIL"},
-		{"ehlo command", "HELO"},
-		{"helo command", "HELO"},
-		{"after ehlo", "HELO"},
-		{"after helo", "HELO"},
-		{"connect to ", "CONN"},
-		{"after initial connection", "CONN"},
+		const char *word;
+		size_t len;
+	} anchors[] = {
+		{"data", 4}, {"rcpt", 4}, {"recipient", 9}, {"mail from", 9},
+		{"hlo", 3},  {"helo", 4}, {"connect", 7},
 	};
+	/* the table order breaks ties between phrases found at one place */
+	static const struct cmd_phrase map[] = {
+		PHRASE("end of ", 0, " command", "DATA"),
+		PHRASE("end of ", 0, "", "DATA"),
+		PHRASE("reply to ", 0, " command", "DATA"),
+		PHRASE("after end of ", 0, "", "DATA"),
+		PHRASE("after ", 0, "", "DATA"),
+		PHRASE(">>> ", 0, "", "DATA"),
+		PHRASE("our ", 0, "", "DATA"),
+		PHRASE("", 1, " to command", "RCPT"),
+		PHRASE("after ", 1, " to", "RCPT"),
+		PHRASE(">>> ", 1, " to", "RCPT"),
+		PHRASE("our ", 1, " to", "RCPT"),
+		PHRASE("", 1, " to:<", "RCPT"),
+		PHRASE("", 1, " to response", "RCPT"),
+		PHRASE("does not like ", 2, "", "RCPT"),
+		PHRASE("in reply to ", 1, "", "RCPT"),
+		PHRASE("after ", 1, " command", "RCPT"),
+		PHRASE("[", 1, "_to]", "RCPT"),
+		PHRASE("smtp:", 1, " ", "RCPT"),
+		PHRASE("smtp:", 0, " ", "DATA"),
+		PHRASE("", 3, " command", "MAIL"),
+		PHRASE("after ", 3, "", "MAIL"),
+		PHRASE(">>> ", 3, "", "MAIL"),
+		PHRASE("our ", 3, "", "MAIL"),
+		PHRASE("e", 4, " command", "HELO"),
+		PHRASE("", 5, " command", "HELO"),
+		PHRASE("after e", 4, "", "HELO"),
+		PHRASE("after ", 5, "", "HELO"),
+		PHRASE("", 6, " to ", "CONN"),
+		PHRASE("after initial ", 6, "ion", "CONN"),
+	};
+	enum { NA = sizeof(anchors) / sizeof(anchors[0]),
+	       NM = sizeof(map) / sizeof(map[0]) };
 	const char *const *words = smtp_words;
-	const char *best = NULL, *best_at = NULL, *p = text, *end;
+	const char *end, *best_at = NULL, *label_at = NULL, *label = NULL;
+	size_t best = NM;
 
 	if (text == NULL)
 		return NULL;
 	end = text + len;
 	/* a labelled field: "SMTP command: RCPT", "-----SMTP command\nDATA" */
-	while (p < end && (p = rb_memcasemem(p, (size_t)(end - p),
-					     "smtp command")) != NULL) {
+	for (const char *p = text;
+	     p < end && (p = rb_memcasemem(p, (size_t)(end - p),
+					   "smtp command")) != NULL;
+	     p += 12) {
 		const char *w = p + 12;
 
 		while (w < end && (*w == ':' || *w == ' ' || *w == '\t' ||
@@ -247,25 +267,44 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 				   i < sizeof(smtp_words) / sizeof(smtp_words[0]); i++) {
 			if (rb_strncasecmp(w, words[i], 4) == 0 &&
 			    (w + 4 == end || !isalpha_ascii(w[4]))) {
-				best_at = p;
-				best = i >= 3 ? "HELO" : words[i];
+				label_at = p;
+				label = i >= 3 ? "HELO" : words[i];
 				break;
 			}
 		}
-		if (best != NULL)
+		if (label != NULL)
 			break;
-		p += 12;
 	}
 	/* the earliest mention wins: the first failing step */
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const char *at = rb_memcasemem(text, len, map[i].phrase);
+	for (unsigned k = 0; k < NA; k++) {
+		size_t al = anchors[k].len;
 
-		if (at != NULL && (best_at == NULL || at < best_at)) {
-			best_at = at;
-			best = map[i].cmd;
+		for (const char *p = text;
+		     (size_t)(end - p) >= al &&
+		     (p = rb_memcasemem(p, (size_t)(end - p), anchors[k].word)) != NULL;
+		     p++) {
+			for (size_t i = 0; i < NM; i++) {
+				const struct cmd_phrase *m = &map[i];
+				const char *s = p - m->pre_len;
+
+				if (m->anchor != k ||
+				    (size_t)(p - text) < m->pre_len ||
+				    (size_t)(end - p) < al + m->post_len)
+					continue;
+				if (rb_strncasecmp(s, m->pre, m->pre_len) != 0 ||
+				    rb_strncasecmp(p + al, m->post, m->post_len) != 0)
+					continue;
+				if (best_at == NULL || s < best_at ||
+				    (s == best_at && i < best)) {
+					best_at = s;
+					best = i;
+				}
+			}
 		}
 	}
-	return best;
+	if (label != NULL && (best_at == NULL || label_at < best_at))
+		return label;
+	return best_at != NULL ? map[best].cmd : NULL;
 }
 
 void rb_reply_join(char *s)

@@ -203,10 +203,19 @@ const char *rb_flag_name(unsigned bit)
 	}
 }
 
+/* ASCII lower case of @c, for a first-byte check before a full compare. */
+static int fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : (unsigned char)c;
+}
+
 const char *rb_fblock_get(const struct rb_fblock *b, const char *name)
 {
+	int c0 = fold(name[0]);
+
 	for (size_t i = 0; i < b->n; i++) {
-		if (rb_strcasecmp(b->fields[i].name, name) == 0)
+		if (fold(b->fields[i].name[0]) == c0 &&
+		    rb_strcasecmp(b->fields[i].name, name) == 0)
 			return b->fields[i].value;
 	}
 	return NULL;

@@ -12,6 +12,7 @@
  */
 #include <gmime/gmime.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,15 +97,19 @@ static char *to_utf8(struct walk *w, const char *p, size_t len)
 	return out;
 }
 
-/* Returns (arena) the decoded content of a leaf part, capped. */
-static char *part_bytes(struct walk *w, GMimePart *part, size_t *len_r)
+/* Decodes the content of a leaf part into a memory stream. Returns (owned)
+ * the stream, or NULL when there is none or it is over the limit; *bytes_r
+ * (borrowed from the stream) is the content, capped to *len_r bytes, and
+ * always has a writable byte after those. */
+static GMimeStream *decode_part(struct walk *w, GMimePart *part,
+				char **bytes_r, size_t *len_r)
 {
 	GMimeDataWrapper *dw = g_mime_part_get_content(part);
 	GMimeStream *mem, *src;
 	GByteArray *arr;
-	char *out;
 	gint64 raw;
 
+	*bytes_r = NULL;
 	*len_r = 0;
 	if (dw == NULL)
 		return NULL;
@@ -117,13 +122,33 @@ static char *part_bytes(struct walk *w, GMimePart *part, size_t *len_r)
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(dw, mem);
 	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	if (arr->data == NULL) {
+		/* nothing was written: no content, as for a missing one */
+		g_object_unref(mem);
+		return NULL;
+	}
 	if (arr->len > w->o->limits.max_part_bytes) {
 		w->r->flags |= RB_PF_TRUNCATED;
 		*len_r = w->o->limits.max_part_bytes;
 	} else {
 		*len_r = arr->len;
 	}
-	out = rb_arena_strndup(w->r->arena, (const char *)arr->data, *len_r);
+	/* room for a NUL after the (capped) content */
+	g_byte_array_append(arr, (const guint8 *)"", 1);
+	*bytes_r = (char *)arr->data;
+	return mem;
+}
+
+/* Returns (arena) the decoded content of a leaf part, capped. */
+static char *part_bytes(struct walk *w, GMimePart *part, size_t *len_r)
+{
+	char *bytes;
+	GMimeStream *mem = decode_part(w, part, &bytes, len_r);
+	char *out;
+
+	if (mem == NULL)
+		return NULL;
+	out = rb_arena_strndup(w->r->arena, bytes, *len_r);
 	g_object_unref(mem);
 	return out;
 }
@@ -132,8 +157,17 @@ static char *part_bytes(struct walk *w, GMimePart *part, size_t *len_r)
  * NUL bytes to spaces. */
 static void normalize_eol(char *s, size_t *len)
 {
-	size_t r = 0, w = 0, n = *len;
+	size_t r, w, n = *len;
+	const char *cr = memchr(s, '\r', n), *nul = memchr(s, '\0', n);
 
+	/* nothing to rewrite before the first CR or NUL */
+	if (cr == NULL && nul == NULL) {
+		s[n] = '\0';
+		return;
+	}
+	if (cr == NULL || (nul != NULL && nul < cr))
+		cr = nul;
+	r = w = (size_t)(cr - s);
 	while (r < n) {
 		if (s[r] == '\0') {
 			/* a NUL would end every C string early */
@@ -156,6 +190,17 @@ static void strip_html(struct rb_buf *out, const char *s)
 	int in_skip = 0; /* inside <style> or <script> */
 
 	for (const char *p = s; *p; p++) {
+		/* runs of bytes that are copied or skipped alike */
+		if (!in_tag && !in_skip) {
+			size_t n = strcspn(p, "<&");
+
+			rb_buf_add(out, p, n);
+			p += n;
+		} else {
+			p += strcspn(p, in_tag ? "<>" : "<");
+		}
+		if (*p == '\0')
+			break;
 		if (*p == '<') {
 			in_tag = 1;
 			if (rb_startswith_ci(p, "<style") ||
@@ -260,9 +305,30 @@ static void walk_object(struct walk *w, GMimeObject *obj, size_t depth);
 /* Does the message hold "--BOUNDARY--", the end of a multipart? */
 static bool has_closing_boundary(const struct walk *w, const char *bnd)
 {
-	size_t bl = strlen(bnd);
+	size_t bl = strlen(bnd), k = 0;
 	const char *p = w->src, *end = w->src + w->src_len;
 
+	/* jump between copies of the first byte of BND that is not a dash
+	 * (bodies are full of dashes), at offset k of "--BND--" */
+	if (w->src_len < bl + 4)
+		return false;
+	while (k < bl && bnd[k] == '-')
+		k++;
+	if (k < bl) {
+		int c = (unsigned char)bnd[k];
+
+		k += 2;
+		for (p += k; p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL;
+		     p++) {
+			const char *q = p - k;
+
+			if ((size_t)(end - q) >= bl + 4 && q[0] == '-' &&
+			    q[1] == '-' && memcmp(q + 2, bnd, bl) == 0 &&
+			    q[bl + 2] == '-' && q[bl + 3] == '-')
+				return true;
+		}
+		return false;
+	}
 	while (p < end && (p = memchr(p, '-', (size_t)(end - p))) != NULL) {
 		if ((size_t)(end - p) >= bl + 4 && p[1] == '-' &&
 		    memcmp(p + 2, bnd, bl) == 0 && p[bl + 2] == '-' &&
@@ -276,6 +342,7 @@ static bool has_closing_boundary(const struct walk *w, const char *bnd)
 static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 {
 	struct rb_report *r = w->r;
+	GMimeStream *mem;
 	size_t len;
 	char *bytes;
 
@@ -283,24 +350,26 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 	    rb_strcasecmp(type, "message/global-delivery-status") == 0) {
 		if (r->ds_raw != NULL)
 			return;
-		bytes = part_bytes(w, part, &len);
-		if (bytes == NULL)
+		mem = decode_part(w, part, &bytes, &len);
+		if (mem == NULL)
 			return;
 		normalize_eol(bytes, &len);
 		r->ds_raw = to_utf8(w, bytes, len);
 		r->ds_len = strlen(r->ds_raw);
+		g_object_unref(mem);
 		r->ds_global = rb_strcasecmp(type, "message/delivery-status") != 0;
 		return;
 	}
 	if (rb_strcasecmp(type, "message/feedback-report") == 0) {
 		if (r->fr_raw != NULL)
 			return;
-		bytes = part_bytes(w, part, &len);
-		if (bytes == NULL)
+		mem = decode_part(w, part, &bytes, &len);
+		if (mem == NULL)
 			return;
 		normalize_eol(bytes, &len);
 		r->fr_raw = to_utf8(w, bytes, len);
 		r->fr_len = strlen(r->fr_raw);
+		g_object_unref(mem);
 		return;
 	}
 	if (rb_strcasecmp(type, "text/rfc822-headers") == 0 ||
@@ -329,7 +398,7 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 		int is_html = rb_strcasecmp(type, "text/html") == 0;
 		int is_plain = rb_strcasecmp(type, "text/plain") == 0 ||
 			       rb_strcasecmp(type, "text/plain-bounce") == 0;
-		char *text;
+		char *text, *owned = NULL;
 
 		if (!is_html && !is_plain)
 			return;
@@ -349,43 +418,75 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 			    rb_strcasecmp(cs, "utf-8") == 0 ||
 			    rb_strcasecmp(cs, "ascii") == 0) {
 				/* no conversion needed: decode the transfer
-				 * encoding only; junk 8-bit is handled below */
-				char *b = part_bytes(w, part, &len);
-
-				text = b ? g_strndup(b, len) : NULL;
+				 * encoding only; junk 8-bit is handled below.
+				 * The text ends at a NUL. */
+				mem = decode_part(w, part, &text, &len);
+				if (mem == NULL)
+					return;
+				len = strnlen(text, len);
+				text[len] = '\0';
 			} else {
-				text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+				mem = NULL;
+				text = owned = g_mime_text_part_get_text(
+					GMIME_TEXT_PART(part));
+				len = text ? strlen(text) : 0;
 			}
 		} else {
+			mem = NULL;
 			text = NULL;
 		}
 		if (text == NULL)
 			return;
-		len = strlen(text);
 		normalize_eol(text, &len);
 		if (!rb_utf8_valid(text, len)) {
 			char *conv = g_mime_utils_decode_8bit(w->popts, text, len);
 
-			g_free(text);
-			text = conv;
+			g_free(owned);
+			text = owned = conv;
+			len = conv ? strlen(conv) : 0;
 			r->flags |= RB_PF_BAD_CHARSET;
-			if (text == NULL)
-				return;
 		}
-		if (is_html) {
+		if (text != NULL && is_html) {
 			strip_html(&w->html, text);
-		} else {
-			rb_buf_adds(&w->text, text);
+		} else if (text != NULL) {
+			rb_buf_add(&w->text, text, len);
 			rb_buf_addc(&w->text, '\n');
 		}
-		g_free(text);
+		g_free(owned);
+		if (mem != NULL)
+			g_object_unref(mem);
 	}
+}
+
+/* "type/subtype" of @ct as g_mime_content_type_get_mime_type() spells it,
+ * in @buf when it fits (no allocation); else (owned, *owned_r) allocated. */
+static char *mime_type(GMimeContentType *ct, char *buf, size_t size,
+		       char **owned_r)
+{
+	const char *t = g_mime_content_type_get_media_type(ct);
+	const char *st = g_mime_content_type_get_media_subtype(ct);
+	size_t tl, sl;
+
+	*owned_r = NULL;
+	if (t == NULL)
+		t = "text";
+	if (st == NULL)
+		st = "plain";
+	tl = strlen(t);
+	sl = strlen(st);
+	if (tl + sl + 2 > size)
+		return *owned_r = g_mime_content_type_get_mime_type(ct);
+	memcpy(buf, t, tl);
+	buf[tl] = '/';
+	memcpy(buf + tl + 1, st, sl + 1);
+	return buf;
 }
 
 static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
 {
 	GMimeContentType *ct;
-	char *type;
+	char tbuf[256];
+	char *type, *owned = NULL;
 
 	if (obj == NULL)
 		return;
@@ -395,7 +496,7 @@ static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
 		return;
 	}
 	ct = g_mime_object_get_content_type(obj);
-	type = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+	type = ct ? mime_type(ct, tbuf, sizeof(tbuf), &owned) : NULL;
 	note_type(w, type ? type : "?");
 
 	if (GMIME_IS_MULTIPART(obj)) {
@@ -419,7 +520,7 @@ static void walk_object(struct walk *w, GMimeObject *obj, size_t depth)
 	} else if (GMIME_IS_PART(obj) && type != NULL) {
 		walk_leaf(w, GMIME_PART(obj), type);
 	}
-	g_free(type);
+	g_free(owned);
 }
 
 /* Finds a delivery-status field block in raw text where MIME failed to
@@ -519,9 +620,17 @@ static void read_top_headers(struct walk *w, GMimeMessage *msg)
 			vl = w->o->limits.max_header_line;
 			r->flags |= RB_PF_TRUNCATED;
 		}
-		v = to_utf8(w, val ? val : "", vl);
+		if (vl > 0 && memchr(val, 0x1b, vl) == NULL &&
+		    rb_utf8_valid(val, vl)) {
+			/* already UTF-8 (what to_utf8 would copy as is):
+			 * squeezed while copied */
+			v = rb_arena_alloc(r->arena, vl + 1);
+			(void)rb_str_squeeze_copy(v, val, vl);
+		} else {
+			v = to_utf8(w, val ? val : "", vl);
+			rb_str_squeeze(v);
+		}
 		g_free(dec);
-		rb_str_squeeze(v);
 		r->headers[r->n_headers].name = rb_arena_strdup(r->arena, name);
 		r->headers[r->n_headers].value = v;
 		r->n_headers++;
@@ -555,6 +664,7 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
+	GByteArray *arr;
 	const char *src;
 	char *copy;
 
@@ -589,9 +699,12 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	w.src = src;
 	w.src_len = len;
 	w.popts = make_opts();
-	stream = g_mime_stream_mem_new_with_buffer(src, len);
+	/* GMime reads the message where it is: a byte array over @src that
+	 * neither the stream nor the array frees (both go at out:) */
+	arr = g_byte_array_new_take((guint8 *)(uintptr_t)src, len);
+	stream = g_mime_stream_mem_new_with_byte_array(arr);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	parser = g_mime_parser_new_with_stream(stream);
-	g_object_unref(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, w.popts);
 	g_object_unref(parser);
@@ -644,6 +757,8 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	rb_original_resolve_sender(r, opts);
 	g_object_unref(msg);
 out:
+	g_object_unref(stream);
+	(void)g_byte_array_free(arr, FALSE);
 	free(copy);
 	g_mime_parser_options_free(w.popts);
 	rb_buf_free(&w.text);

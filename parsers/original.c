@@ -6,6 +6,7 @@
  */
 #include <gmime/gmime.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -168,27 +169,65 @@ static const char *const orig_markers[] = {
 	"----- message header follows",
 };
 
+/* Every marker holds this word: one memchr-driven pass finds its
+ * occurrences and only those are checked against the markers. A marker
+ * without it would be searched on its own (see below). */
+#define ORIG_ANCHOR "message"
+
 size_t rb_text_explanation_len(const char *text, size_t len)
 {
+	enum { N = sizeof(orig_markers) / sizeof(orig_markers[0]) };
+	const size_t al = sizeof(ORIG_ANCHOR) - 1;
+	size_t off[N], mlen[N];
+	const char *nl, *p, *end = text + len;
 	size_t best = len;
 
-	/* the earliest marker wins; the explanation ends at its line start
-	 * (a marker on the very first line is a preamble, not the end) */
-	for (size_t i = 0; i < sizeof(orig_markers) / sizeof(orig_markers[0]); i++) {
-		const char *hit = rb_memcasemem(text, best, orig_markers[i]);
+	/* a marker on the very first line is a preamble, not the end; no
+	 * marker spans a line end, so the earliest marker after the first
+	 * line wins and the explanation ends at the start of its line */
+	nl = memchr(text, '\n', len);
+	if (nl == NULL)
+		return len;
+	for (size_t i = 0; i < N; i++) {
+		const char *a = strstr(orig_markers[i], ORIG_ANCHOR);
 
-		while (hit != NULL) {
-			const char *b = hit;
+		mlen[i] = strlen(orig_markers[i]);
+		off[i] = a != NULL ? (size_t)(a - orig_markers[i]) : SIZE_MAX;
+	}
+	for (p = nl + 1; p < end &&
+			 (p = rb_memcasemem(p, (size_t)(end - p), ORIG_ANCHOR)) != NULL;
+	     p++) {
+		size_t i;
 
-			while (b > text && b[-1] != '\n')
-				b--;
-			if (b != text) {
-				if ((size_t)(b - text) < best)
-					best = (size_t)(b - text);
+		for (i = 0; i < N; i++) {
+			const char *s = p - off[i];
+
+			if (off[i] == SIZE_MAX || (size_t)(p - text) < off[i] ||
+			    (size_t)(end - s) < mlen[i])
+				continue;
+			if (rb_strncasecmp(s, orig_markers[i], mlen[i]) == 0)
 				break;
-			}
-			hit = rb_memcasemem(hit + 1, best - (size_t)(hit + 1 - text),
-					    orig_markers[i]);
+		}
+		if (i < N) {
+			while (p > text && p[-1] != '\n')
+				p--;
+			best = (size_t)(p - text);
+			break;
+		}
+		p += al - 1;
+	}
+	/* markers without the anchor word (none today) */
+	for (size_t i = 0; i < N; i++) {
+		const char *hit;
+
+		if (off[i] != SIZE_MAX || best <= (size_t)(nl + 1 - text))
+			continue;
+		hit = rb_memcasemem(nl + 1, best - (size_t)(nl + 1 - text),
+				    orig_markers[i]);
+		if (hit != NULL) {
+			while (hit > text && hit[-1] != '\n')
+				hit--;
+			best = (size_t)(hit - text);
 		}
 	}
 	return best;

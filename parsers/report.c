@@ -85,10 +85,19 @@ struct rb_rcpt *rb_report_add_rcpt(struct rb_report *r, size_t max)
 	return &r->rcpts[r->n_rcpts++];
 }
 
+/* ASCII lower case of @c, for a first-byte check before a full compare. */
+static int fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : (unsigned char)c;
+}
+
 static const char *hdr_find(const struct rb_hdr *h, size_t n, const char *name)
 {
+	int c0 = fold(name[0]);
+
 	for (size_t i = 0; i < n; i++) {
-		if (rb_strcasecmp(h[i].name, name) == 0)
+		if (fold(h[i].name[0]) == c0 &&
+		    rb_strcasecmp(h[i].name, name) == 0)
 			return h[i].value;
 	}
 	return NULL;

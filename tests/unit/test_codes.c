@@ -218,6 +218,42 @@ static void test_smtp_command(void **state)
 	CHECK_STR("datum", "word", rb_smtp_command_word("Datum"), NULL);
 }
 
+static void test_smtp_command_find(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} rows[] = {
+	    {"in reply to end of DATA command", "DATA"},
+	    {"550 5.1.1 <a@b> (in reply to RCPT TO command)", "RCPT"},
+	    {">>> MAIL FROM:<x@y> <<< 550 no", "MAIL"},
+	    {"after EHLO: 421 go away", "HELO"},
+	    {"said: 554 (in reply to HELO command)", "HELO"},
+	    {"connect to mx.example.com[192.0.2.1]:25: refused", "CONN"},
+	    {"lost after initial connection", "CONN"},
+	    {"host does not like recipient.", "RCPT"},
+	    /* the earliest mention wins */
+	    {"after RCPT TO, then after end of data", "RCPT"},
+	    {"after end of data, then after RCPT TO", "DATA"},
+	    {"after MAIL FROM and our data", "MAIL"},
+	    {"x", NULL},
+	    {"", NULL},
+	    {"data rcpt helo ehlo connect", NULL},
+	    {"rcpt to", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_STR(rows[i].in, "rb_smtp_command_find",
+			  rb_smtp_command_find(rows[i].in, strlen(rows[i].in)),
+			  rows[i].want);
+	/* the length bounds the search */
+	CHECK_STR("len", "rb_smtp_command_find",
+		  rb_smtp_command_find("after data", 9), NULL);
+	CHECK_STR("NULL", "rb_smtp_command_find",
+		  rb_smtp_command_find(NULL, 0), NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +264,7 @@ int main(void)
 	    cmocka_unit_test(test_status_generic),
 	    cmocka_unit_test(test_code_class),
 	    cmocka_unit_test(test_smtp_command),
+	    cmocka_unit_test(test_smtp_command_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -367,6 +367,34 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+static void test_explanation_len(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t want;
+	} rows[] = {
+	    {"no marker here\nat all\n", 22},
+	    {"Sorry.\n----- Original message -----\nFrom: a\n", 7},
+	    /* a marker on the first line is a preamble */
+	    {"Original message follows, explained below\nwhy\n", 46},
+	    {"a\nb\n  this is a copy of the MESSAGE you sent\nx\n", 4},
+	    /* the earliest of two markers */
+	    {"a\nYour message reads:\nb\nunsent message below\n", 2},
+	    {"a\nmessage headers follow", 2},
+	    /* cut by the length: the marker must lie inside it */
+	    {"a\nmessage headers follo", 23},
+	    {"one line only: original message follows", 39},
+	    {"", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_INT(rows[i].in, "rb_text_explanation_len",
+			  rb_text_explanation_len(rows[i].in,
+						  strlen(rows[i].in)),
+			  rows[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +403,7 @@ int main(void)
 	    cmocka_unit_test(test_original_forms),
 	    cmocka_unit_test(test_inline_extras),
 	    cmocka_unit_test(test_no_original),
+	    cmocka_unit_test(test_explanation_len),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
