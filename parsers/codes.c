@@ -146,8 +146,8 @@ int rb_reply_find(const char *text, char out_r[4])
 			continue;
 		if (p > text && p[-1] != ' ' && p[-1] != '\t' &&
 		    p[-1] != ';' && p[-1] != ':' && p[-1] != '(' &&
-		    p[-1] != '"' && p[-1] != '<' && p[-1] != '[' &&
-		    p[-1] != '#' && p[-1] != '=')
+		    p[-1] != '"' && p[-1] != '\'' && p[-1] != '<' &&
+		    p[-1] != '[' && p[-1] != '#' && p[-1] != '=')
 			continue;
 		if (!isdig((unsigned char)p[1]) || !isdig((unsigned char)p[2]))
 			continue;

@@ -101,6 +101,23 @@ static char *to_utf8(struct walk *w, const char *p, size_t len)
  * the stream, or NULL when there is none or it is over the limit; *bytes_r
  * (borrowed from the stream) is the content, capped to *len_r bytes, and
  * always has a writable byte after those. */
+/* Returns (g_malloc) @len bytes in charset @cs as UTF-8 and its length,
+ * or NULL when the charset is unknown or the bytes are not in it. */
+static char *convert_charset(const char *cs, const char *p, size_t len,
+			     size_t *len_r)
+{
+	GIConv cd = g_mime_iconv_open("UTF-8", cs);
+	char *out;
+
+	if (cd == (GIConv)-1)
+		return NULL;
+	out = g_mime_iconv_strndup(cd, p, len);
+	g_mime_iconv_close(cd);
+	if (out != NULL)
+		*len_r = strlen(out);
+	return out;
+}
+
 static GMimeStream *decode_part(struct walk *w, GMimePart *part,
 				char **bytes_r, size_t *len_r)
 {
@@ -414,23 +431,31 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 				r->flags |= RB_PF_LIMIT_HIT | RB_PF_TRUNCATED;
 				return;
 			}
-			if (cs == NULL || rb_strcasecmp(cs, "us-ascii") == 0 ||
-			    rb_strcasecmp(cs, "utf-8") == 0 ||
-			    rb_strcasecmp(cs, "ascii") == 0) {
-				/* no conversion needed: decode the transfer
-				 * encoding only; junk 8-bit is handled below.
-				 * The text ends at a NUL. */
-				mem = decode_part(w, part, &text, &len);
-				if (mem == NULL)
-					return;
-				len = strnlen(text, len);
-				text[len] = '\0';
-			} else {
-				mem = NULL;
-				text = owned = g_mime_text_part_get_text(
-					GMIME_TEXT_PART(part));
-				len = text ? strlen(text) : 0;
+			/* decode the transfer encoding; a NUL in it (QP "=00")
+			 * becomes a space, not the end of the text */
+			mem = decode_part(w, part, &text, &len);
+			if (mem == NULL)
+				return;
+			if (cs != NULL && (rb_startswith_ci(cs, "utf-16") ||
+					   rb_startswith_ci(cs, "utf-32") ||
+					   rb_startswith_ci(cs, "ucs-"))) {
+				/* NULs are part of every character here */
+				owned = convert_charset(cs, text, len, &len);
+			} else if (cs != NULL &&
+				   rb_strcasecmp(cs, "us-ascii") != 0 &&
+				   rb_strcasecmp(cs, "utf-8") != 0 &&
+				   rb_strcasecmp(cs, "ascii") != 0) {
+				normalize_eol(text, &len);
+				/* 7-bit ISO-2022 text is "valid UTF-8" byte by
+				 * byte: its escape sequences say otherwise */
+				if (!rb_utf8_valid(text, len) ||
+				    memchr(text, 0x1b, len) != NULL)
+					owned = convert_charset(cs, text, len,
+								&len);
 			}
+			if (owned != NULL)
+				text = owned;
+			/* junk 8-bit is handled below */
 		} else {
 			mem = NULL;
 			text = NULL;
