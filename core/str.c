@@ -122,7 +122,15 @@ const char *rb_memcasemem(const char *hay, size_t len, const char *needle)
 
 bool rb_startswith_ci(const char *s, const char *prefix)
 {
-	return rb_strncasecmp(s, prefix, strlen(prefix)) == 0;
+	const unsigned char *x = (const unsigned char *)s;
+	const unsigned char *y = (const unsigned char *)prefix;
+
+	/* one pass, no strlen; a NUL in @s differs from any prefix byte */
+	for (; *y; x++, y++) {
+		if (lc(*x) != lc(*y))
+			return false;
+	}
+	return true;
 }
 
 char *rb_str_lower(char *s)
