@@ -77,44 +77,60 @@ int rb_strncasecmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-/* Next occurrence of byte @c in [p, lim) or NULL. */
-static const char *next_of(const char *p, const char *lim, int c)
-{
-	return p < lim ? memchr(p, c, (size_t)(lim - p)) : NULL;
-}
-
 const char *rb_memcasemem(const char *hay, size_t len, const char *needle)
 {
-	size_t nl = strlen(needle);
-	const char *lim, *a, *b;
-	int c0, c1;
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+	size_t nl = strlen(needle), last, i = 0;
+	unsigned c0, fold;
+	uint64_t m, pat;
 
 	if (nl == 0)
 		return hay;
 	if (nl > len)
 		return NULL;
-	lim = hay + len - nl + 1; /* last possible start + 1 */
-	c0 = lc((unsigned char)needle[0]);
-	c1 = (c0 >= 'a' && c0 <= 'z') ? c0 - 32 : -1;
-	/* jump between candidate first bytes (both cases) with memchr */
-	a = next_of(hay, lim, c0);
-	b = c1 >= 0 ? next_of(hay, lim, c1) : NULL;
-	while (a != NULL || b != NULL) {
-		const char *q = a == NULL ? b : (b == NULL || a < b ? a : b);
+	last = len - nl; /* the last possible start */
+	/* a byte b is a first byte when (b | fold) == c0: fold 0x20 takes
+	 * both cases of a letter, 0 is plain equality */
+	c0 = (unsigned)lc((unsigned char)needle[0]);
+	fold = c0 >= 'a' && c0 <= 'z' ? 0x20 : 0;
+	m = ones * fold;
+	pat = ones * c0;
+	while (i <= last) {
+		if (last - i >= 7) {
+			/* eight candidate starts at a time, no call per hit */
+			uint64_t x, v;
 
-		if (rb_strncasecmp(q + 1, needle + 1, nl - 1) == 0)
-			return q;
-		if (q == a)
-			a = next_of(q + 1, lim, c0);
-		else
-			b = next_of(q + 1, lim, c1);
+			memcpy(&x, hay + i, 8);
+			v = (x | m) ^ pat;
+			if (((v - ones) & ~v & highs) == 0) {
+				i += 8;
+				continue;
+			}
+			while ((((unsigned char)hay[i]) | fold) != c0)
+				i++;
+		} else if ((((unsigned char)hay[i]) | fold) != c0) {
+			i++;
+			continue;
+		}
+		if (rb_strncasecmp(hay + i + 1, needle + 1, nl - 1) == 0)
+			return hay + i;
+		i++;
 	}
 	return NULL;
 }
 
 bool rb_startswith_ci(const char *s, const char *prefix)
 {
-	return rb_strncasecmp(s, prefix, strlen(prefix)) == 0;
+	const unsigned char *x = (const unsigned char *)s;
+	const unsigned char *y = (const unsigned char *)prefix;
+
+	/* one pass, no strlen; a NUL in @s differs from any prefix byte */
+	for (; *y; x++, y++) {
+		if (lc(*x) != lc(*y))
+			return false;
+	}
+	return true;
 }
 
 char *rb_str_lower(char *s)

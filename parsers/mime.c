@@ -11,6 +11,7 @@
  * original message: its parts are not part of the report.
  */
 #include <gmime/gmime.h>
+#include <iconv.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,13 +38,35 @@ struct walk {
 	const char *orig_in;
 };
 
+/*
+ * glibc loads the converter module of a charset on iconv_open and unloads
+ * it on the last iconv_close: every non-UTF-8 text part (GMime opens and
+ * closes a converter per part) paid a dlopen and dlclose. A descriptor
+ * held open for each charset bounces commonly come in keeps its module
+ * loaded; conversions themselves are unchanged.
+ */
+static const char *const pinned_charsets[] = {
+	"ISO-8859-1", "ISO-2022-JP",  "SHIFT_JIS",    "EUC-JP",
+	"ISO-8859-15", "ISO-8859-2",  "WINDOWS-1252", "WINDOWS-1251",
+	"KOI8-R",      "UTF-7",	      "GB2312",	      "BIG5",
+	"EUC-KR",
+};
+static iconv_t pinned[sizeof(pinned_charsets) / sizeof(pinned_charsets[0])];
+
 void rb_parse_init(void)
 {
 	g_mime_init();
+	for (size_t i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++)
+		pinned[i] = iconv_open("UTF-8", pinned_charsets[i]);
 }
 
 void rb_parse_shutdown(void)
 {
+	for (size_t i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++) {
+		if (pinned[i] != (iconv_t)-1 && pinned[i] != NULL)
+			(void)iconv_close(pinned[i]);
+		pinned[i] = NULL;
+	}
 	g_mime_shutdown();
 }
 

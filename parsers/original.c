@@ -233,15 +233,23 @@ size_t rb_text_explanation_len(const char *text, size_t len)
 	return best;
 }
 
+/* ASCII lower case of @c. */
+static int fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : (unsigned char)c;
+}
+
 static int header_line_start(const char *p)
 {
 	static const char *names[] = {"Return-Path:", "Received:", "From:",
 				      "To:", "Subject:", "Message-ID:",
 				      "Message-Id:", "Date:", "X-Mailer:",
 				      "MIME-Version:", "Content-Type:"};
+	int c = fold(*p);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (rb_startswith_ci(p, names[i]))
+		/* the first byte before the whole name */
+		if (fold(names[i][0]) == c && rb_startswith_ci(p, names[i]))
 			return 1;
 	}
 	return 0;
