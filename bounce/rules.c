@@ -81,6 +81,9 @@ static void rule_clear(struct rb_rule *r)
 	free(r->file);
 	free(r->blocklist);
 	free(r->if_status);
+	for (size_t i = 0; i < r->nexamples; i++)
+		free(r->examples[i]);
+	free(r->examples);
 	lines_free(r->lines, r->nlines);
 	pcre2_code_free(r->if_from);
 	pcre2_code_free(r->if_host);
@@ -305,6 +308,10 @@ static int directive(struct pending *p, const char *file, unsigned line,
 			return rb_error_set(err, RB_E_SYNTAX,
 					    "%s:%u: class must be override, generic or fallback",
 					    file, line);
+	} else if (strcmp(key, "example") == 0) {
+		r->examples = rb_xrealloc(r->examples, (r->nexamples + 1) *
+							       sizeof(*r->examples));
+		r->examples[r->nexamples++] = rb_xstrdup(val);
 	} else if (strcmp(key, "if-status") == 0) {
 		free(r->if_status);
 		r->if_status = rb_xstrdup(val);

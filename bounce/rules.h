@@ -61,6 +61,8 @@ struct rb_rule {
 	void *if_from;	      /* pcre2_code * or NULL */
 	void *if_host;	      /* pcre2_code * or NULL */
 	unsigned long hits;   /* counted by the matcher owner */
+	char **examples;      /* "example" lines: text the rule must decide */
+	size_t nexamples;
 };
 
 struct rb_ruleset {

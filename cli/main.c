@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce/examples.h"
 #include "cli/cmd_db.h"
 #include "cli/cmd_run.h"
 #include "cli/cmd_suppression.h"
@@ -131,6 +132,8 @@ static void usage(FILE *fp)
 	      "        load sent counts (sender,day,recipient_domain,count)\n"
 	      "  check-config [-c FILE]\n"
 	      "        validate the configuration and the rule files\n"
+	      "  rules check [-c FILE]\n"
+	      "        decide every rule's example lines; list the ones that fail\n"
 	      "  version\n",
 	      fp);
 }
@@ -241,6 +244,39 @@ static int cmd_check_config(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_rules(int argc, char **argv)
+{
+	struct rb_pipeline pl;
+	struct rb_example_stats st;
+	struct rb_error err;
+	const char *conf = NULL;
+	size_t failed;
+
+	if (argc < 2 || strcmp(argv[1], "check") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 ||
+		     strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			conf = argv[++i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (rb_pipeline_init(&pl, conf, &err) < 0) {
+		fprintf(stderr, "rebound: %s\n", err.msg);
+		return 1;
+	}
+	failed = rb_rules_check_examples(pl.rules, &pl.cls, &st, stderr);
+	printf("rules: %zu, with examples: %zu, examples checked: %zu, "
+	       "skipped (if-from/if-host): %zu, failed: %zu\n",
+	       st.rules, st.with_examples, st.examples, st.skipped, failed);
+	rb_pipeline_deinit(&pl);
+	return failed > 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int ret;
@@ -268,6 +304,8 @@ int main(int argc, char **argv)
 		ret = rb_cmd_report(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "volume") == 0)
 		ret = rb_cmd_volume(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "rules") == 0)
+		ret = cmd_rules(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "check-config") == 0)
 		ret = cmd_check_config(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "version") == 0 ||

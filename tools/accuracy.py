@@ -243,6 +243,9 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(root, "..", "shared", "corpus", "sisimai"))
     ap.add_argument("--min-subset", type=parse_minimums, default={}, metavar="M=P,...")
     ap.add_argument("--min-all", type=parse_minimums, default={}, metavar="M=P,...")
+    ap.add_argument("--samples", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                      "..", "samples"),
+                    help="the project's samples, counted with the corpus for rules that never fire")
     ap.add_argument("--rules-seen", metavar="FILE", help="rule ids (one a line) that should fire")
     ap.add_argument("--verbose", action="store_true", help="list every disagreement")
     args = ap.parse_args()
@@ -301,6 +304,33 @@ def main():
     print("\n== rule hits ==")
     for rule, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])):
         print("%6d  %s" % (n, rule))
+    # every rule of the rule set that fired on neither the corpus nor the
+    # project's samples, as `rebound parse --stats` counts them (override,
+    # generic and fallback rules, blocklist-only rules included)
+    stats_args = [os.path.join(corpus, f) for f in FOLDERS
+                  if os.path.isdir(os.path.join(corpus, f))]
+    if args.samples and os.path.isdir(args.samples):
+        stats_args.append(args.samples)
+    try:
+        proc = subprocess.run([args.rebound, "parse", "--stats"] + stats_args,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+        text = proc.stderr.decode("utf-8", "replace").splitlines()
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        text = ["(rebound parse --stats failed: %s)" % exc]
+    never, on = [], False
+    for line in text:
+        if line.startswith("rules that never fired"):
+            on = True
+            continue
+        if on and line.startswith(" "):
+            never.append(line.strip())
+        elif on:
+            on = False
+    print("\n== rules that never fired on the corpus%s: %d ==" % (
+        " and samples" if len(stats_args) > len(FOLDERS) else "", len(never)))
+    for rule in never:
+        print("  " + rule)
+
     if args.rules_seen:
         with open(args.rules_seen, encoding="utf-8") as fh:
             wanted = [l.strip() for l in fh if l.strip() and not l.startswith("#")]

@@ -19,6 +19,9 @@
 #include "bounce/rules.h"
 #include "core/error.h"
 
+#include "bounce/examples.h"
+#include "core/limits.h"
+
 #include "check.h"
 
 static char tmpdir[64];
@@ -281,6 +284,58 @@ static void test_replace_by_id(void **state)
 	rb_ruleset_free(&set);
 }
 
+/* "example" lines are kept with their rule and checked through the whole
+ * decision: a good example passes, one the rule does not match fails with
+ * the rule's file:line, and a rule shadowed by an earlier override with
+ * another reason fails too. */
+static void test_examples(void **state)
+{
+	struct rb_ruleset *set = rb_ruleset_new();
+	struct rb_classifier c;
+	struct rb_example_stats st;
+	struct rb_error err;
+	char path[192], *buf = NULL;
+	size_t blen = 0, failed;
+	FILE *out;
+	const struct rb_rule *r;
+
+	(void)state;
+	path_of(path, sizeof(path), "examples.rules");
+	write_file(path, "rule shadow\n\tclass override\n\treason blocked\n"
+			 "\tmatch \\bgo away\\b\n"
+			 "rule full\n\treason mailboxfull\n"
+			 "\tmatch \\bmailbox\\s+full\\b\n"
+			 "\texample 552 5.2.2 <a@example.com>... Mailbox full\n"
+			 "\texample 552 quota exceeded\n"
+			 "rule unknown\n\treason userunknown\n"
+			 "\tmatch \\bno such user\\b\n"
+			 "\texample 550 no such user, go away\n");
+	rb_error_clear(&err);
+	assert_int_equal(rb_ruleset_load_file(set, path, &err), 0);
+	rb_ruleset_prepare(set);
+	r = find_rule(set, "full");
+	NEED(r);
+	CHECK_INT("examples", "kept", r->nexamples, 2);
+	memset(&c, 0, sizeof(c));
+	c.rules = set;
+	c.matcher = rb_rule_matcher_new();
+	rb_limits_default(&c.limits);
+	out = open_memstream(&buf, &blen);
+	assert_non_null(out);
+	failed = rb_rules_check_examples(set, &c, &st, out);
+	(void)fclose(out);
+	CHECK_INT("examples", "failed", failed, 2);
+	CHECK_INT("examples", "checked", st.examples, 3);
+	CHECK_INT("examples", "rules with examples", st.with_examples, 2);
+	CHECK_CONTAINS("examples", "no match", buf,
+		       "examples.rules:5: rule full: example \"552 quota exceeded\"");
+	CHECK_CONTAINS("examples", "shadowed", buf,
+		       "rule unknown: example \"550 no such user, go away\" gave reason blocked (rule:shadow)");
+	free(buf);
+	rb_rule_matcher_free(&c.matcher);
+	rb_ruleset_free(&set);
+}
+
 static void test_match(void **state)
 {
 	static const struct {
@@ -423,7 +478,7 @@ static int group_teardown(void **state)
 {
 	static const char *const files[] = {
 	    "valid.rules",       "bad.rules",  "dir/10-base.rules",
-	    "dir/20-user.rules", "dir/README",
+	    "dir/20-user.rules", "dir/README", "examples.rules",
 	};
 	char path[128];
 
@@ -445,6 +500,7 @@ int main(void)
 	    cmocka_unit_test(test_load_missing),
 	    cmocka_unit_test(test_replace_by_id),
 	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_examples),
 	    cmocka_unit_test(test_evidence_capped),
 	    cmocka_unit_test(test_reason_lookup),
 	};
