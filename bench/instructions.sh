@@ -7,20 +7,13 @@
 # rule set-up), for both programs.
 #   bench/instructions.sh [BUILD_DIR] [ROUNDS]
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/build}
+build=${1:-$(cd "$(dirname "$0")/.." && pwd)/build}
 rounds=${2:-2}
-corpus=$top/../shared/corpus/sisimai
-floor_src=$top/../shared/tools/gmime-floor.c
-if [ ! -d "$corpus" ] || [ ! -f "$floor_src" ] || ! command -v valgrind >/dev/null; then
-	echo "bench: corpus, gmime-floor.c or valgrind not found: skipped"
+if ! command -v valgrind >/dev/null; then
+	echo "bench: valgrind not found: skipped"
 	exit 0
 fi
-list=$(mktemp)
-floor=$(mktemp)
-trap 'rm -f "$list" "$floor"' EXIT
-find "$corpus"/bsd "$corpus"/dos "$corpus"/err "$corpus"/not -type f | sort >"$list"
-cc -O2 -o "$floor" "$floor_src" $(pkg-config --cflags --libs gmime-3.0)
+. "$(dirname "$0")/lib.sh"
 count() { # PROGRAM ROUNDS
 	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" "$2" <"$list" 2>&1 |
 		grep -oE 'Collected : [0-9]+' | grep -oE '[0-9]+$'

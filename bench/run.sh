@@ -4,20 +4,9 @@
 # one run on the same files. Prints both rates and the ratio.
 #   bench/run.sh [BUILD_DIR] [ROUNDS] [TRIALS]
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/build}
+build=${1:-$(cd "$(dirname "$0")/.." && pwd)/build}
 rounds=${2:-20}
-corpus=$top/../shared/corpus/sisimai
-floor_src=$top/../shared/tools/gmime-floor.c
-if [ ! -d "$corpus" ] || [ ! -f "$floor_src" ]; then
-	echo "bench: ../shared corpus or gmime-floor.c not found: skipped"
-	exit 0
-fi
-list=$(mktemp)
-floor=$(mktemp)
-trap 'rm -f "$list" "$floor"' EXIT
-find "$corpus"/bsd "$corpus"/dos "$corpus"/err "$corpus"/not -type f | sort >"$list"
-cc -O2 -o "$floor" "$floor_src" $(pkg-config --cflags --libs gmime-3.0)
+. "$(dirname "$0")/lib.sh"
 # The machine is noisy (the floor alone swings by 1.5x from run to run):
 # alternate the two TRIALS times and report each trial's ratio, the
 # median of those, and the ratio of the best rates.

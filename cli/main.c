@@ -219,13 +219,15 @@ static int cmd_parse(int argc, char **argv, bool explain)
 	return ret;
 }
 
-static int cmd_check_config(int argc, char **argv)
+/* "[-c FILE]" from argv[@first..]: loads the pipeline into @pl. Returns 0,
+ * or the exit status (2 usage, 1 configuration error). */
+static int load_config_only(int argc, char **argv, int first,
+			    struct rb_pipeline *pl, const char **conf_r)
 {
-	struct rb_pipeline pl;
 	struct rb_error err;
 	const char *conf = NULL;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		if ((strcmp(argv[i], "-c") == 0 ||
 		     strcmp(argv[i], "--config") == 0) && i + 1 < argc)
 			conf = argv[++i];
@@ -234,10 +236,22 @@ static int cmd_check_config(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (rb_pipeline_init(&pl, conf, &err) < 0) {
+	if (rb_pipeline_init(pl, conf, &err) < 0) {
 		fprintf(stderr, "rebound: %s\n", err.msg);
 		return 1;
 	}
+	*conf_r = conf;
+	return 0;
+}
+
+static int cmd_check_config(int argc, char **argv)
+{
+	struct rb_pipeline pl;
+	const char *conf;
+	int ret = load_config_only(argc, argv, 1, &pl, &conf);
+
+	if (ret != 0)
+		return ret;
 	printf("%s: ok (%zu rules)\n", conf ? conf : "(defaults)",
 	       pl.rules->n);
 	rb_pipeline_deinit(&pl);
@@ -248,27 +262,16 @@ static int cmd_rules(int argc, char **argv)
 {
 	struct rb_pipeline pl;
 	struct rb_example_stats st;
-	struct rb_error err;
-	const char *conf = NULL;
+	const char *conf;
 	size_t failed;
+	int ret;
 
 	if (argc < 2 || strcmp(argv[1], "check") != 0) {
 		usage(stderr);
 		return 2;
 	}
-	for (int i = 2; i < argc; i++) {
-		if ((strcmp(argv[i], "-c") == 0 ||
-		     strcmp(argv[i], "--config") == 0) && i + 1 < argc)
-			conf = argv[++i];
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (rb_pipeline_init(&pl, conf, &err) < 0) {
-		fprintf(stderr, "rebound: %s\n", err.msg);
-		return 1;
-	}
+	if ((ret = load_config_only(argc, argv, 2, &pl, &conf)) != 0)
+		return ret;
 	failed = rb_rules_check_examples(pl.rules, &pl.cls, &st, stderr);
 	printf("rules: %zu, with examples: %zu, examples checked: %zu, "
 	       "skipped (if-from/if-host): %zu, failed: %zu\n",
