@@ -33,6 +33,8 @@ expect text/inline-dsn-report.eml '^  decided by +decode:inline-dsn$'
 expect text/inline-dsn-report.eml '^  status +5\.2\.2 \(from dsn\)$'
 expect text/technical-details.eml '^  diagnostic +SMTP:RCPT host 192\.0\.2\.8: 553 5\.3\.0 '
 expect text/technical-details.eml '^  smtp command +RCPT$'
+expect dsn/ip-block-worded-as-unknown.eml '^  reason +blocked  <- rule:barracuda-brbl$'
+expect dsn/ip-block-worded-as-unknown.eml '^  hard +no$'
 expect dsn/powermta-bad-mailbox.eml '^  mta category +bad-mailbox$'
 expect dsn/powermta-bad-mailbox.eml '^  reason +userunknown  <- powermta-category:bad-mailbox$'
 
