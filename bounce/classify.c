@@ -513,6 +513,10 @@ done_rule:
 done:
 	expiry_cause(r, rc);
 	klass = rcpt_class(rc);
+	/* what decided hard and fault, for explain: the rule that forced
+	 * them, else the reason (and the kind and class for hard) */
+	rc->hard_from = hard_forced >= 0 ? rc->rule : "reason";
+	rc->fault_from = fault_forced >= 0 ? rc->rule : "reason";
 	if (hard_forced >= 0)
 		rc->hard = hard_forced == 1;
 	else

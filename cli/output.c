@@ -261,8 +261,14 @@ void rb_output_explain(FILE *fp, const char *source, const struct rb_report *r)
 			       rc->rule ? rc->rule : "-");
 		line(fp, "reason", buf);
 		line(fp, "evidence", rc->evidence);
-		line(fp, "hard", rc->hard ? "yes" : "no");
-		line(fp, "fault", rb_fault_name(rc->fault));
+		(void)snprintf(buf, sizeof(buf), "%s  <- %s",
+			       rc->hard ? "yes" : "no",
+			       rc->hard_from ? rc->hard_from : "reason");
+		line(fp, "hard", buf);
+		(void)snprintf(buf, sizeof(buf), "%s  <- %s",
+			       rb_fault_name(rc->fault),
+			       rc->fault_from ? rc->fault_from : "reason");
+		line(fp, "fault", buf);
 		if (rc->blocklist != NULL) {
 			(void)snprintf(buf, sizeof(buf), "%s  <- rule:%s",
 				       rc->blocklist,

@@ -60,6 +60,8 @@ struct rb_rcpt {
 	char *evidence;		  /* the text that rule matched, for explain */
 	char *blocklist_rule;	  /* id of the rule that named the blocklist */
 	const char *status_from;  /* where status came from: "dsn", "diagnostic", "rule", "reason" */
+	const char *hard_from;	  /* "reason", or the rule that forced it */
+	const char *fault_from;	  /* "reason", or the rule that forced it */
 };
 
 /* One header field of the bounce itself, decoded to UTF-8. */
