@@ -387,6 +387,83 @@ static void expiry_cause(struct rb_report *r, struct rb_rcpt *rc)
 	rc->status_from = "diagnostic";
 }
 
+/* Is @p (within @end) a dotted IPv4 address? Returns its length. */
+static size_t ipv4_at(const char *p, const char *end)
+{
+	size_t n = 0;
+	int dots = 0, digits = 0;
+
+	while (p + n < end && ((p[n] >= '0' && p[n] <= '9') || p[n] == '.')) {
+		if (p[n] == '.') {
+			if (digits == 0)
+				return 0;
+			dots++;
+			digits = 0;
+		} else if (++digits > 3) {
+			return 0;
+		}
+		n++;
+	}
+	if (dots != 3 || digits == 0 ||
+	    (p + n < end && ((p[n] | 0x20) >= 'a' && (p[n] | 0x20) <= 'z')))
+		return 0;
+	return n;
+}
+
+/*
+ * The address the refusing server says it refused: the IP right after the
+ * words a block names it with ("Client host [192.0.2.9] blocked", "messages
+ * from [192.0.2.9] weren't sent", "IP=192.0.2.9", "your IP address
+ * 192.0.2.9"). That is our relay's outbound address as the remote saw it,
+ * which the returned original's Received lines need not show. Only the
+ * words before the address are trusted: a remote MX's own address ("host
+ * mx.example[192.0.2.1] said:") is never taken.
+ */
+static char *named_sending_ip(struct rb_arena *a, const char *d)
+{
+	static const char *const marks[] = {
+		"client host ", "messages from ", "ip=", "ip address ",
+		"your ip ", "sending ip ", "connecting ip ", "client ip ",
+		"from ip ", "ip: ", "the ip ",
+	};
+	const char *end;
+	const char *best = NULL;
+	size_t best_len = 0;
+
+	if (d == NULL)
+		return NULL;
+	end = d + strlen(d);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		size_t ml = strlen(marks[i]);
+
+		for (const char *p = d;
+		     (p = rb_memcasemem(p, (size_t)(end - p), marks[i])) != NULL;
+		     p += ml) {
+			const char *q = p + ml;
+			size_t n;
+
+			if (p > d && ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z'))
+				continue; /* "bip=", not "ip=" */
+			if (q < end && (*q == '[' || *q == '('))
+				q++;
+			n = ipv4_at(q, end);
+			if (n > 0 && n < 16) {
+				char ip[16];
+
+				memcpy(ip, q, n);
+				ip[n] = '\0';
+				if (rb_ip_private(ip))
+					n = 0;
+			}
+			if (n > 0 && (best == NULL || q < best)) {
+				best = q;
+				best_len = n;
+			}
+		}
+	}
+	return best ? rb_arena_strndup(a, best, best_len) : NULL;
+}
+
 void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 		      struct rb_classifier *c)
 {
@@ -529,6 +606,8 @@ done:
 		rc->fault = (enum rb_fault)fault_forced;
 	else
 		rc->fault = rb_reason_fault(rc->reason);
+	if (rc->fault == RB_FAULT_SENDER)
+		rc->sending_ip = named_sending_ip(r->arena, rc->diagnostic);
 	if (rc->status[0] == '\0' && rc->kind != RB_KIND_DELIVERED) {
 		const char *st = reason_status(rc->reason, klass);
 

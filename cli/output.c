@@ -255,6 +255,7 @@ void rb_output_explain(FILE *fp, const char *source, const struct rb_report *r)
 		line(fp, "diagnostic", rc->diagnostic);
 		line(fp, "remote mta", rc->remote_mta);
 		line(fp, "smtp command", rc->command);
+		line(fp, "sending ip", rc->sending_ip);
 		line(fp, "mta category", rc->category);
 		(void)snprintf(buf, sizeof(buf), "%s  <- %s",
 			       rc->reason ? rc->reason : "-",

@@ -375,7 +375,10 @@ static void encode_row(struct rb_buf *b, const struct msg_common *m,
 	f_key(b, o->from);
 	f_key(b, o->message_id);
 	f_text(b, o->subject);
-	f_key(b, compl ? first(r->fb.source_ip, o->source_ip) : o->source_ip);
+	/* the relay address a complaint or a block names beats the
+	 * original's Received lines */
+	f_key(b, compl ? first(r->fb.source_ip, o->source_ip)
+		       : first(rc ? rc->sending_ip : NULL, o->source_ip));
 	f_bool(b, compl);
 	f_key(b, compl ? r->fb.feedback_type : NULL);
 	f_text(b, compl ? r->fb.user_agent : NULL);

@@ -201,3 +201,13 @@ char *rb_verp_decode(struct rb_arena *a, const char *fmt, const char *addr)
 		return rb_arena_strndup(a, tb, (size_t)(te - tb));
 	}
 }
+
+bool rb_ip_private(const char *ip)
+{
+	return rb_startswith_ci(ip, "10.") || rb_startswith_ci(ip, "127.") ||
+	       rb_startswith_ci(ip, "192.168.") ||
+	       (rb_startswith_ci(ip, "172.") && ip[4] >= '1' && ip[4] <= '3' &&
+		ip[5] != '.' &&
+		((ip[4] == '1' && ip[5] >= '6') || ip[4] == '2' ||
+		 (ip[4] == '3' && ip[5] <= '1')));
+}

@@ -34,4 +34,8 @@ void rb_xtext_decode(char *s);
  */
 char *rb_verp_decode(struct rb_arena *a, const char *fmt, const char *addr);
 
+/* Is the dotted IPv4 @ip private or loopback (10/8, 127/8, 172.16/12,
+ * 192.168/16)? Such an address is never the one the Internet saw. */
+bool rb_ip_private(const char *ip);
+
 #endif

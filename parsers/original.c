@@ -60,16 +60,6 @@ static char *strip_angle(struct rb_arena *a, const char *v)
 	return rb_arena_strndup(a, b, (size_t)(e - b));
 }
 
-static int is_private_ip(const char *ip)
-{
-	return rb_startswith_ci(ip, "10.") || rb_startswith_ci(ip, "127.") ||
-	       rb_startswith_ci(ip, "192.168.") ||
-	       (rb_startswith_ci(ip, "172.") && ip[4] >= '1' && ip[4] <= '3' &&
-		ip[5] != '.' &&
-		((ip[4] == '1' && ip[5] >= '6') || ip[4] == '2' ||
-		 (ip[4] == '3' && ip[5] <= '1')));
-}
-
 /* First IPv4 literal in [brackets] in the last (oldest) Received field:
  * where the original was submitted from. */
 static char *received_ip(struct rb_arena *a, const struct rb_original *o)
@@ -89,7 +79,7 @@ static char *received_ip(struct rb_arena *a, const struct rb_original *o)
 		    p[1 + n] == (*p == '[' ? ']' : ')')) {
 			memcpy(ip, p + 1, n);
 			ip[n] = '\0';
-			if (!is_private_ip(ip))
+			if (!rb_ip_private(ip))
 				return rb_arena_strdup(a, ip);
 		}
 	}

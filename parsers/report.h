@@ -60,6 +60,8 @@ struct rb_rcpt {
 	char *evidence;		  /* the text that rule matched, for explain */
 	char *blocklist_rule;	  /* id of the rule that named the blocklist */
 	const char *status_from;  /* where status came from: "dsn", "diagnostic", "rule", "reason" */
+	char *sending_ip;	  /* our IP as the refusing server named it
+				     ("Client host [IP] blocked"), or NULL */
 	const char *hard_from;	  /* "reason", or the rule that forced it */
 	const char *fault_from;	  /* "reason", or the rule that forced it */
 };

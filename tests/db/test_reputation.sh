@@ -20,7 +20,9 @@ S3150='550 5.7.1 Unfortunately, messages from [198.51.100.10] were not sent. Ple
 	for i in 1 2 3; do echo "ab$i|dsn|b$i@outlook.com|5.7.1|alice|198.51.100.10|${D}T13:0$i:00|$S3150"; done
 	echo "aold|dsn|old@yahoo.com|5.1.1|alice|198.51.100.10|${D8}T12:00:00|550 5.1.1 no such user"
 	echo "bc1|arf|b1@yahoo.com|abuse|bob|198.51.100.20|${D}T12:00:00"
-	echo "bb1|dsn|bb@outlook.com|5.7.1|bob|198.51.100.20|${D}T12:00:00|${S3150/100.10/100.20}"
+	# the original was submitted from an app server (203.0.113.50); the
+	# block names the relay address the remote refused (198.51.100.20)
+	echo "bb1|dsn|bb@outlook.com|5.7.1|bob|203.0.113.50|${D}T12:00:00|${S3150/100.10/100.20}"
 	echo "ch1|dsn|c1@example.org|5.1.1|carol|198.51.100.30|${D}T12:00:00|550 5.1.1 no such user"
 	echo "ch2|dsn|c2@example.org|5.1.1|carol|198.51.100.30|${D}T12:00:00|550 5.1.1 no such user"
 	echo "dd1|delay|slow@example.net|4.4.1|dave|198.51.100.40|${D}T12:00:00|421 4.4.1 connection timed out"
@@ -94,7 +96,7 @@ check "complaints by provider and sender" "$(report complaints | cut -d, -f1-7 |
 	"yahoo,alice,1,1,0,0,2 yahoo,bob,1,0,0,0,1"
 check "at-risk: nearest first" "$(report at-risk | head -n 2 | cut -d, -f1-5,9,10 | paste -sd' ')" \
 	"sender,alice,1,complaints,0.5000,block,5.000 sender,alice,7,complaints,0.5000,block,5.000"
-check "blocklists by IP and list" "$(report blocklists | cut -d, -f1,2,5-7 | sort | paste -sd' ')" \
+check "blocklists by the IP the block names" "$(report blocklists | cut -d, -f1,2,5-7 | sort | paste -sd' ')" \
 	"198.51.100.10,microsoft-s3150,3,t,1 198.51.100.20,microsoft-s3150,1,t,1"
 check "deferrals and expiries" "$(report deferrals | cut -d, -f1-5)" "$D,example.net,1,0,1"
 check "quarantine" "$(report quarantine | cut -d, -f1,2)" "not-a-report,1"

@@ -70,6 +70,57 @@ static const char *kind_of(enum rb_kind k)
 	return rb_kind_name(k);
 }
 
+/* ---- the relay address a block names ---------------------------------- */
+
+/* A block that names the refused address records it as the sending IP (the
+ * relay's outbound address as the remote saw it); a remote MX's own address
+ * or a private one is never taken, and a recipient-side failure names none. */
+static void test_sending_ip(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *diag;
+		const char *want; /* NULL: none */
+	} rows[] = {
+	    {"client-host", "554 5.7.1 Service unavailable; Client host "
+			    "[203.0.113.9] blocked using zen.spamhaus.org", "203.0.113.9"},
+	    {"messages-from", "550 5.7.1 Unfortunately, messages from [192.0.2.44] "
+			      "weren't sent. Please contact your Internet service "
+			      "provider since part of their network is on our block "
+			      "list (S3150).", "192.0.2.44"},
+	    {"banned-sending-ip", "550 5.7.606 Access denied, banned sending IP "
+				  "[198.51.100.7].", "198.51.100.7"},
+	    {"remote-mx-not-ours", "host mx.dest.example[192.0.2.1] said: 554 5.7.1 "
+				   "Service unavailable; blocked using "
+				   "bl.spamcop.net", NULL},
+	    {"private", "554 5.7.1 Client host [10.1.2.3] blocked using "
+			"zen.spamhaus.org", NULL},
+	    {"recipient-side", "550 5.1.1 <bob@dest.example>: user unknown; "
+			       "client host [203.0.113.9]", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char block[512];
+		char *msg;
+		struct rb_report *r;
+
+		(void)snprintf(block, sizeof(block),
+			       "Final-Recipient: rfc822; bob@dest.example\n"
+			       "Action: failed\n"
+			       "Status: 5.0.0\n"
+			       "Diagnostic-Code: smtp; %s\n", rows[i].diag);
+		msg = dsn(block);
+		r = run_str(msg);
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, 1);
+		if (r->n_rcpts == 1)
+			CHECK_STR(rows[i].name, "sending_ip",
+				  r->rcpts[0].sending_ip, rows[i].want);
+		rb_report_free(&r);
+		free(msg);
+	}
+}
+
 /* ---- DSNs with one recipient ------------------------------------------ */
 
 static void test_dsn_single(void **state)
@@ -563,6 +614,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dsn_single),
+	    cmocka_unit_test(test_sending_ip),
 	    cmocka_unit_test(test_dsn_multi),
 	    cmocka_unit_test(test_dsn_recipients),
 	    cmocka_unit_test(test_dsn_duplicate),
