@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/str.h"
 #include "parsers/addr.h"
+#include "parsers/fields.h"
 #include "parsers/json.h"
 
 #define DIAG_MAX 2048
@@ -800,7 +801,7 @@ static size_t decode_inline_dsn(struct rb_report *r, struct rb_classifier *c,
 					     "final-recipient:"};
 	const char *end = expl + len, *from = NULL;
 	char *saved = r->ds_raw;
-	size_t saved_len = r->ds_len, n;
+	size_t saved_len = r->ds_len, saved_expl, n;
 
 	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
 		for (const char *p = expl;
@@ -817,13 +818,29 @@ static size_t decode_inline_dsn(struct rb_report *r, struct rb_classifier *c,
 	if (from == NULL ||
 	    rb_memcasemem(from, (size_t)(end - from), "final-recipient:") == NULL)
 		return 0;
-	/* decoded text beats whatever a raw scan of the source found */
-	r->reporting_mta = NULL;
 	r->ds_raw = (char *)from;
 	r->ds_len = (size_t)(end - from);
+	/* a recipient without a Diagnostic-Code is looked for in the words
+	 * above the fields, not in the fields themselves */
+	saved_expl = r->expl_len;
+	r->expl_len = (size_t)(from - r->text);
 	n = rb_dsn_read(r, &c->limits);
+	r->expl_len = saved_expl;
 	r->ds_raw = saved;
 	r->ds_len = saved_len;
+	if (n > 0)
+		r->flags |= RB_PF_INVALID_SYNTAX; /* fields outside their part */
+	/* nothing said for a recipient: the notice's words above the
+	 * fields, not the other recipients' Diagnostic-Code lines */
+	for (size_t i = r->n_rcpts - n; i < r->n_rcpts; i++) {
+		size_t wl = (size_t)(from - r->text);
+
+		if (r->rcpts[i].diagnostic != NULL || wl == 0)
+			continue;
+		r->rcpts[i].diagnostic = rb_arena_strndup(
+			r->arena, r->text, wl < DIAG_MAX ? wl : DIAG_MAX);
+		rb_str_squeeze(r->rcpts[i].diagnostic);
+	}
 	return n;
 }
 

@@ -615,6 +615,15 @@ static bool starts_ci(const char *p, size_t n, const char *prefix)
 	return n >= pl && rb_strncasecmp(p, prefix, pl) == 0;
 }
 
+/* Does the decoded text hold a Final-Recipient field at a line start? */
+static bool text_has_dsn(const struct rb_report *r)
+{
+	if (r->text == NULL)
+		return false;
+	return rb_startswith_ci(r->text, "final-recipient:") ||
+	       rb_memcasemem(r->text, r->text_len, "\nfinal-recipient:") != NULL;
+}
+
 static const char *embedded_dsn(const char *s, size_t len, size_t *len_r)
 {
 	const char *p = s, *end = s + len, *start = NULL;
@@ -805,7 +814,10 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 	}
 	if (r->ds_raw == NULL && r->fr_raw == NULL) {
 		size_t dl, bl;
-		const char *d = embedded_dsn(src, len, &dl);
+		/* fields the decoded text already holds are read from there
+		 * (bounce/decode.c, decode:inline-dsn): the raw source still
+		 * has the part's transfer encoding (QP "=\n" inside fields) */
+		const char *d = text_has_dsn(r) ? NULL : embedded_dsn(src, len, &dl);
 		const char *b;
 
 		if (d != NULL) {
