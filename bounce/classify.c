@@ -387,29 +387,6 @@ static void expiry_cause(struct rb_report *r, struct rb_rcpt *rc)
 	rc->status_from = "diagnostic";
 }
 
-/* Is @p (within @end) a dotted IPv4 address? Returns its length. */
-static size_t ipv4_at(const char *p, const char *end)
-{
-	size_t n = 0;
-	int dots = 0, digits = 0;
-
-	while (p + n < end && ((p[n] >= '0' && p[n] <= '9') || p[n] == '.')) {
-		if (p[n] == '.') {
-			if (digits == 0)
-				return 0;
-			dots++;
-			digits = 0;
-		} else if (++digits > 3) {
-			return 0;
-		}
-		n++;
-	}
-	if (dots != 3 || digits == 0 ||
-	    (p + n < end && ((p[n] | 0x20) >= 'a' && (p[n] | 0x20) <= 'z')))
-		return 0;
-	return n;
-}
-
 /*
  * The address the refusing server says it refused: the IP right after the
  * words a block names it with ("Client host [192.0.2.9] blocked", "messages
@@ -446,7 +423,7 @@ static char *named_sending_ip(struct rb_arena *a, const char *d)
 				continue; /* "bip=", not "ip=" */
 			if (q < end && (*q == '[' || *q == '('))
 				q++;
-			n = ipv4_at(q, end);
+			n = rb_ipv4_span(q, end);
 			if (n > 0 && n < 16) {
 				char ip[16];
 

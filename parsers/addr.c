@@ -211,3 +211,25 @@ bool rb_ip_private(const char *ip)
 		((ip[4] == '1' && ip[5] >= '6') || ip[4] == '2' ||
 		 (ip[4] == '3' && ip[5] <= '1')));
 }
+
+size_t rb_ipv4_span(const char *p, const char *end)
+{
+	size_t n = 0;
+	int dots = 0, digits = 0;
+
+	while (p + n < end && ((p[n] >= '0' && p[n] <= '9') || p[n] == '.')) {
+		if (p[n] == '.') {
+			if (digits == 0)
+				return 0;
+			dots++;
+			digits = 0;
+		} else if (++digits > 3) {
+			return 0;
+		}
+		n++;
+	}
+	if (dots != 3 || digits == 0 ||
+	    (p + n < end && ((p[n] | 0x20) >= 'a' && (p[n] | 0x20) <= 'z')))
+		return 0;
+	return n;
+}

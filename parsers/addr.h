@@ -34,6 +34,11 @@ void rb_xtext_decode(char *s);
  */
 char *rb_verp_decode(struct rb_arena *a, const char *fmt, const char *addr);
 
+/* The length of the dotted IPv4 address at @p (not past @end): four
+ * groups of 1-3 digits, not followed by a letter or another digit or dot;
+ * 0 if there is none. */
+size_t rb_ipv4_span(const char *p, const char *end);
+
 /* Is the dotted IPv4 @ip private or loopback (10/8, 127/8, 172.16/12,
  * 192.168/16)? Such an address is never the one the Internet saw. */
 bool rb_ip_private(const char *ip);

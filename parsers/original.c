@@ -64,14 +64,16 @@ static char *strip_angle(struct rb_arena *a, const char *v)
  * where the original was submitted from. */
 static char *received_ip(struct rb_arena *a, const struct rb_original *o)
 {
-	const char *last = NULL;
+	const char *last = NULL, *vend;
 
 	for (size_t i = 0; i < o->n_headers; i++) {
 		if (rb_strcasecmp(o->headers[i].name, "Received") == 0)
 			last = o->headers[i].value;
 	}
+	vend = last ? last + strlen(last) : NULL;
+
 	for (const char *p = last; p && (p = strpbrk(p, "[(")) != NULL; p++) {
-		size_t n = strspn(p + 1, "0123456789.");
+		size_t n = rb_ipv4_span(p + 1, vend);
 		char ip[16];
 
 		/* "[192.0.2.1]" (most MTAs) or "(192.0.2.1)" (Microsoft) */

@@ -152,6 +152,28 @@ static void test_verp(void **state)
 	rb_arena_free(&a);
 }
 
+static void test_ipv4(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t want;
+	} rows[] = {
+	    {"192.0.2.1] said", 9},  {"203.0.113.255", 13}, {"1.2.3", 0},
+	    {"1.2.3.4.5", 0},        {"1234.2.3.4", 0},     {"10.0.0.1x", 0},
+	    {"1..2.3", 0},           {"", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_INT(rows[i].in, "rb_ipv4_span",
+			  rb_ipv4_span(rows[i].in, rows[i].in + strlen(rows[i].in)),
+			  rows[i].want);
+	CHECK_INT("private", "10/8", rb_ip_private("10.1.2.3"), true);
+	CHECK_INT("private", "172.16/12", rb_ip_private("172.20.0.1"), true);
+	CHECK_INT("private", "172.32", rb_ip_private("172.32.0.1"), false);
+	CHECK_INT("private", "doc range", rb_ip_private("192.0.2.1"), false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +181,7 @@ int main(void)
 	    cmocka_unit_test(test_plausible),
 	    cmocka_unit_test(test_xtext),
 	    cmocka_unit_test(test_verp),
+	    cmocka_unit_test(test_ipv4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
