@@ -175,17 +175,25 @@ static int isalpha_ascii(char c)
 static const char *const smtp_words[] = {"DATA", "RCPT", "MAIL", "HELO",
 					 "EHLO"};
 
-const char *rb_smtp_command_word(const char *s)
+/* The command word at @w (not past @end): "DATA", "RCPT", "MAIL" or
+ * "HELO" (for HELO and EHLO), not followed by a letter; NULL if none. */
+static const char *command_at(const char *w, const char *end)
 {
-	const char *const *words = smtp_words;
-
-	while (*s == ' ' || *s == '>' || *s == ':')
-		s++;
+	if (end - w < 4)
+		return NULL;
 	for (size_t i = 0; i < sizeof(smtp_words) / sizeof(smtp_words[0]); i++) {
-		if (rb_strncasecmp(s, words[i], 4) == 0 && !isalpha_ascii(s[4]))
-			return i >= 3 ? "HELO" : words[i];
+		if (rb_strncasecmp(w, smtp_words[i], 4) == 0 &&
+		    (w + 4 == end || !isalpha_ascii(w[4])))
+			return i >= 3 ? "HELO" : smtp_words[i];
 	}
 	return NULL;
+}
+
+const char *rb_smtp_command_word(const char *s)
+{
+	while (*s == ' ' || *s == '>' || *s == ':')
+		s++;
+	return command_at(s, s + strlen(s));
 }
 
 /* A phrase rb_smtp_command_find looks for, split around the anchor word it
@@ -246,7 +254,6 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 	};
 	enum { NA = sizeof(anchors) / sizeof(anchors[0]),
 	       NM = sizeof(map) / sizeof(map[0]) };
-	const char *const *words = smtp_words;
 	const char *end, *best_at = NULL, *label_at = NULL, *label = NULL;
 	size_t best = NM;
 
@@ -263,17 +270,10 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		while (w < end && (*w == ':' || *w == ' ' || *w == '\t' ||
 				   *w == '\r' || *w == '\n'))
 			w++;
-		for (size_t i = 0; w + 4 <= end &&
-				   i < sizeof(smtp_words) / sizeof(smtp_words[0]); i++) {
-			if (rb_strncasecmp(w, words[i], 4) == 0 &&
-			    (w + 4 == end || !isalpha_ascii(w[4]))) {
-				label_at = p;
-				label = i >= 3 ? "HELO" : words[i];
-				break;
-			}
-		}
-		if (label != NULL)
+		if ((label = command_at(w, end)) != NULL) {
+			label_at = p;
 			break;
+		}
 	}
 	/* the earliest mention wins: the first failing step */
 	for (unsigned k = 0; k < NA; k++) {
