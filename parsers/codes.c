@@ -137,7 +137,9 @@ int rb_status_find(const char *text, char out_r[RB_STATUS_MAX], size_t *off_r)
 	return 0;
 }
 
-int rb_reply_find(const char *text, char out_r[4])
+/* The first plausible three-digit reply code in @text: 2xx/4xx/5xx after
+ * a separator, followed by a separator or the end. */
+static const char *reply_at(const char *text)
 {
 	const char *p;
 
@@ -158,13 +160,20 @@ int rb_reply_find(const char *text, char out_r[4])
 		/* "550-5.1.1" or "550 5.1.1" or "550 text": plausible ranges */
 		if (p[1] > '5')
 			continue;
-		out_r[0] = p[0];
-		out_r[1] = p[1];
-		out_r[2] = p[2];
-		out_r[3] = '\0';
-		return 0;
+		return p;
 	}
-	return -1;
+	return NULL;
+}
+
+int rb_reply_find(const char *text, char out_r[4])
+{
+	const char *p = reply_at(text);
+
+	if (p == NULL)
+		return -1;
+	memcpy(out_r, p, 3);
+	out_r[3] = '\0';
+	return 0;
 }
 
 static int isalpha_ascii(char c)
@@ -313,14 +322,17 @@ void rb_reply_join(char *s)
 	char *first, *r, *w;
 	size_t stlen = 0;
 
-	if (rb_reply_find(s, reply) < 0)
-		return;
-	first = strstr(s, reply);
+	first = (char *)reply_at(s);
 	if (first == NULL)
 		return;
+	memcpy(reply, first, 3);
+	reply[3] = '\0';
 	if (rb_status_find(first, st, NULL) == 0)
 		stlen = strlen(st);
-	r = w = first + 4;
+	/* the code may end the text: never step past its NUL */
+	r = w = first + 3;
+	if (*r != '\0')
+		r = ++w;
 	while (*r) {
 		if (r[-1] == ' ' && strncmp(r, reply, 3) == 0 &&
 		    (r[3] == '-' || r[3] == ' ')) {

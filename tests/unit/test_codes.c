@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "parsers/codes.h"
@@ -144,6 +145,33 @@ static void test_reply_find(void **state)
 	}
 }
 
+static void test_reply_join(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} rows[] = {
+	    {"550-5.1.1 The email account 550-5.1.1 does not exist",
+	     "550-5.1.1 The email account does not exist"},
+	    {"550 first line 550 second line", "550 first line second line"},
+	    /* the code ends the text: nothing after it to read */
+	    {"host said 550", "host said 550"},
+	    {"550", "550"},
+	    /* an earlier look-alike (inside a number) is not the code */
+	    {"id 15500 said 550 no 550 user", "id 15500 said 550 no user"},
+	    {"no code here", "no code here"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char buf[128];
+
+		snprintf(buf, sizeof(buf), "%s", rows[i].in);
+		rb_reply_join(buf);
+		CHECK_STR(rows[i].in, "joined", buf, rows[i].want);
+	}
+}
+
 static void test_status_generic(void **state)
 {
 	static const struct {
@@ -261,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(test_status_normalize),
 	    cmocka_unit_test(test_status_find),
 	    cmocka_unit_test(test_reply_find),
+	    cmocka_unit_test(test_reply_join),
 	    cmocka_unit_test(test_status_generic),
 	    cmocka_unit_test(test_code_class),
 	    cmocka_unit_test(test_smtp_command),
