@@ -159,6 +159,9 @@ static const char *const orig_markers[] = {
 	"your message reads",
 	"unsent message follows",
 	"----- message header follows",
+	/* without the anchor word: each searched on its own (fml) */
+	"original mail as follows",
+	"original mail follows",
 };
 
 /* Every marker holds this word: one memchr-driven pass finds its
@@ -208,7 +211,7 @@ size_t rb_text_explanation_len(const char *text, size_t len)
 		}
 		p += al - 1;
 	}
-	/* markers without the anchor word (none today) */
+	/* markers without the anchor word */
 	for (size_t i = 0; i < N; i++) {
 		const char *hit;
 
@@ -251,12 +254,16 @@ void rb_original_from_text(struct rb_report *r,
 			   const struct rb_parse_opts *opts)
 {
 	const char *t = r->text;
-	const char *best = NULL;
+	const char *best = NULL, *prefix = NULL;
+	size_t prefix_len = 0;
 
 	if (t == NULL)
 		return;
 	/* the quoted block is the one with a Message-ID or From, usually
-	 * after the human explanation; try each candidate start */
+	 * after the human explanation; try each candidate start. A block
+	 * may be quoted ("> ", "| ") or indented: every line of it carries
+	 * the prefix its first header line has, and a line whose next
+	 * byte after that prefix is a blank continues the header above */
 	for (const char *p = t; p != NULL && *p; p = strchr(p, '\n')) {
 		const char *line;
 
@@ -266,28 +273,30 @@ void rb_original_from_text(struct rb_report *r,
 		while (*line == ' ' || *line == '>' || *line == '|')
 			line++;
 		if (header_line_start(line)) {
+			size_t plen = (size_t)(line - p);
 			const char *q = line;
 			int n = 0;
 
 			/* count consecutive header-looking lines */
-			while (q != NULL && *q && header_line_start(q)) {
+			while (q != NULL && header_line_start(q)) {
 				n++;
-				q = strchr(q, '\n');
-				if (q == NULL)
-					break;
-				q++;
-				while (q && (*q == ' ' || *q == '\t')) {
-					q = strchr(q, '\n');
-					if (q)
-						q++;
+				for (;;) {
+					const char *nl = strchr(q, '\n');
+
+					if (nl == NULL ||
+					    strncmp(nl + 1, p, plen) != 0) {
+						q = NULL;
+						break;
+					}
+					q = nl + 1 + plen;
+					if (*q != ' ' && *q != '\t')
+						break;
 				}
-				if (q == NULL)
-					break;
-				while (*q == ' ' || *q == '>' || *q == '|')
-					q++;
 			}
 			if (n >= 2) {
 				best = line;
+				prefix = p;
+				prefix_len = plen;
 				break;
 			}
 			p = line;
@@ -296,24 +305,27 @@ void rb_original_from_text(struct rb_report *r,
 	if (best == NULL)
 		return;
 	{
-		/* quoted headers may be indented; strip the indentation of
-		 * each line into a copy */
+		/* strip the block's prefix from each line into a copy; a line
+		 * that holds only part of it ("> " block, ">" line) is blank */
 		size_t len = r->text_len - (size_t)(best - t);
 		char *copy = rb_arena_alloc(r->arena, len + 1);
 		size_t w = 0;
-		int bol = 1;
 
-		for (size_t i = 0; i < len; i++) {
-			char c = best[i];
+		for (size_t i = 0; i < len;) {
+			size_t k = 0;
 
-			if (bol && (c == '>' || c == '|')) {
-				/* "> Subject: x": the quote and one space */
-				if (i + 1 < len && best[i + 1] == ' ')
-					i++;
-				continue;
+			if (i > 0)
+				while (k < prefix_len && i + k < len &&
+				       best[i + k] == prefix[k])
+					k++;
+			i += k;
+			while (i < len) {
+				char c = best[i++];
+
+				copy[w++] = c;
+				if (c == '\n')
+					break;
 			}
-			bol = c == '\n';
-			copy[w++] = c;
 		}
 		copy[w] = '\0';
 		rb_original_from_headers(r, copy, w, "inline", opts);

@@ -248,6 +248,26 @@ static const char msg_quoted[] =
     ">\n"
     "> body\n";
 
+/* a copy indented by three spaces, its Received folded under that */
+static const char msg_indented[] =
+    "From: lists-admin@lists.example\n"
+    "To: postmaster@relay.test\n"
+    "Subject: Loop Alert\n"
+    "\n"
+    "Duplicated Message-ID in <list@lists.example>.\n"
+    "\n"
+    "Original mail as follows:\n"
+    "\n"
+    "   Return-Path: <rp@example.org>\n"
+    "   Received: from relay.test (relay.test [203.0.113.9])\n"
+    "   \tby lists.example; Mon, 1 Jan 2024 10:00:00 +0000\n"
+    "   Message-ID: <indented1@example.org>\n"
+    "   From: from@example.org\n"
+    "   Subject: indented\n"
+    "    subject\n"
+    "\n"
+    "   body\n";
+
 /* CRLF everywhere, headers of the original in a message/rfc822 */
 static const char msg_crlf[] =
     "From: MAILER-DAEMON@mx.example\r\n"
@@ -301,6 +321,8 @@ static void test_original_forms(void **state)
 	     "rp@example.org", "return-path"},
 	    {"quoted-inline", msg_quoted, "inline", "quoted1@example.org",
 	     "quoted subject", "rp@example.org", "return-path"},
+	    {"indented-inline", msg_indented, "inline", "indented1@example.org",
+	     "indented subject", "rp@example.org", "return-path"},
 	    {"crlf", msg_crlf, "message/rfc822", "crlf@example.org",
 	     "plain folded subject", "from@example.org", "from"},
 	};
