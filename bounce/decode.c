@@ -957,6 +957,30 @@ static size_t decode_sections(struct rb_report *r, struct rb_classifier *c,
 	return r->n_rcpts - before;
 }
 
+/* "a@x <b@y>": by RFC 5322 the text before an angle address is a display
+ * name, even when it looks like an address; the mailbox is b@y. Returns
+ * the address in angle brackets right after @e (spaces between), else
+ * @addr. */
+static char *angle_after(struct rb_report *r, char *addr, const char *e,
+			 const char *end)
+{
+	const char *q = e, *gt;
+	char *inner;
+
+	if (addr == NULL)
+		return NULL;
+	while (q < end && *q == ' ')
+		q++;
+	if (q >= end || *q != '<')
+		return addr;
+	gt = memchr(q, '>', (size_t)(end - q));
+	if (gt == NULL || memchr(q, '\n', (size_t)(gt - q)) != NULL)
+		return addr;
+	inner = rb_addr_extract(
+		r->arena, rb_arena_strndup(r->arena, q + 1, (size_t)(gt - q - 1)));
+	return inner != NULL ? inner : addr;
+}
+
 /* Last resort: the first plausible address in the explanation, with the
  * explanation as its diagnostic. */
 static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
@@ -979,6 +1003,7 @@ static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
 			e++;
 		addr = rb_arena_strndup(r->arena, b, (size_t)(e - b));
 		addr = rb_addr_extract(r->arena, addr);
+		addr = angle_after(r, addr, e, end);
 		if (addr != NULL && !ignorable_addr(r, addr) &&
 		    !contact_address(expl, b)) {
 			struct rb_rcpt *rc = add(r, c, addr);

@@ -138,6 +138,7 @@ void rb_original_from_headers(struct rb_report *r, const char *text,
 static const char *const orig_markers[] = {
 	"below this line is a copy of the message",
 	"this is a copy of the message",
+	"this is a copy of your message",
 	"original message follows",
 	"original message --",
 	"original message headers",
