@@ -58,14 +58,13 @@ static enum rb_kind kind_of_action(const char *action, const char *status)
  * reply that failed. */
 static int reply_in(const char *text, bool fail, char out[4])
 {
-	const char *p = text;
+	const char *at;
 
-	while (*p && rb_reply_find(p, out) == 0) {
-		const char *at = strstr(p, out);
-
+	for (const char *p = text; (at = rb_reply_at(p)) != NULL; p = at + 3) {
+		memcpy(out, at, 3);
+		out[3] = '\0';
 		if (!fail || out[0] != '2')
 			return 0;
-		p = at ? at + 3 : p + strlen(p);
 	}
 	out[0] = '\0'; /* only success codes: none that failed */
 	return -1;

@@ -137,9 +137,7 @@ int rb_status_find(const char *text, char out_r[RB_STATUS_MAX], size_t *off_r)
 	return 0;
 }
 
-/* The first plausible three-digit reply code in @text: 2xx/4xx/5xx after
- * a separator, followed by a separator or the end. */
-static const char *reply_at(const char *text)
+const char *rb_reply_at(const char *text)
 {
 	const char *p;
 
@@ -167,7 +165,7 @@ static const char *reply_at(const char *text)
 
 int rb_reply_find(const char *text, char out_r[4])
 {
-	const char *p = reply_at(text);
+	const char *p = rb_reply_at(text);
 
 	if (p == NULL)
 		return -1;
@@ -322,7 +320,7 @@ void rb_reply_join(char *s)
 	char *first, *r, *w;
 	size_t stlen = 0;
 
-	first = (char *)reply_at(s);
+	first = (char *)rb_reply_at(s);
 	if (first == NULL)
 		return;
 	memcpy(reply, first, 3);

@@ -24,6 +24,11 @@ int rb_status_normalize(const char *s, char out_r[RB_STATUS_MAX]);
  * (and the offset in @off_r, may be NULL) or -1. */
 int rb_status_find(const char *text, char out_r[RB_STATUS_MAX], size_t *off_r);
 
+/* Where the first plausible three-digit reply code of @text starts
+ * (2xx/4xx/5xx after a separator or at the start, followed by a
+ * separator or the end), or NULL. */
+const char *rb_reply_at(const char *text);
+
 /* Finds an SMTP reply code ([245]dd) at the start of @text or after a
  * separator, followed by space, '-' or end. Returns 0 and fills @out_r or -1. */
 int rb_reply_find(const char *text, char out_r[4]);
