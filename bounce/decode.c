@@ -200,6 +200,10 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 	if (best == 2 && b[0] >= '2' && b[0] <= '5' && b[1] >= '0' &&
 	    b[1] <= '9' && b[2] >= '0' && b[2] <= '9' && b[3] == ' ')
 		b = reply_above(t, b);
+	/* the address alone on an indented line ("Delivery to the following
+	 * recipients has been delayed.\n\n       addr") says nothing */
+	while (b < e && (*b == ' ' || *b == '\t'))
+		b++;
 	if (e - b < (ptrdiff_t)alen + 6)
 		return;
 	{
