@@ -717,6 +717,20 @@ static char *address_after(struct rb_report *r, const char *p,
 	return NULL;
 }
 
+/* Does the paragraph at @f start with the words that stand before the
+ * address at @pos on its line (@b its line start)? Then it is the next
+ * recipient's block of a list ("Empfänger: a" ... "Empfänger: b"). */
+static bool same_label(const char *b, const char *pos, const char *f,
+		       const char *g)
+{
+	size_t n = (size_t)(pos - b);
+
+	while (n > 0 && (b[n - 1] == '<' || b[n - 1] == '"' || b[n - 1] == ' ' ||
+			 b[n - 1] == '\t'))
+		n--;
+	return n >= 2 && (size_t)(g - f) > n && memcmp(f, b, n) == 0;
+}
+
 /* The paragraph around @pos: from its line start to the next blank line,
  * at most DIAG_MAX bytes. */
 static char *paragraph(struct rb_report *r, const char *text, const char *end,
@@ -769,7 +783,10 @@ static char *paragraph(struct rb_report *r, const char *text, const char *end,
 					if ((size_t)(g - b) > DIAG_MAX)
 						break;
 				}
-				e = g;
+				/* not when it is the next recipient's block
+				 * ("宛先： b" after "宛先： a") */
+				if (!same_label(b, pos, f, g))
+					e = g;
 			}
 		}
 	}
@@ -797,7 +814,20 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 		"permanent error for", "delivery to", "your message to",
 		"message for", "recipient address:", "recipient:",
 		"rcpt to:", "unknown user:", "user unknown:",
-		"member of this mailing list", "to:",
+		"member of this mailing list",
+		/* the labelled field of localised notices ("Empfänger:
+		 * a@x", "宛先： a@x", "收件人：a@x"), ASCII or full-width colon */
+		"empf\xc3\xa4nger:", "destinataire :", "destinataire:",
+		"destinatario:", "destinat\xc3\xa1rio:", "ontvanger:",
+		"odbiorca:", "adres\xc3\xa1t:", "p\xc5\x99\xc3\xadjemce:",
+		"\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c:", /* получатель: */
+		"\xd0\x9f\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c:", /* Получатель: */
+		"\xe5\xae\x9b\xe5\x85\x88\xef\xbc\x9a", "\xe5\xae\x9b\xe5\x85\x88:", /* 宛先 */
+		"\xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9\xef\xbc\x9a", "\xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9:", /* アドレス */
+		"\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba\xef\xbc\x9a", "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba:", /* 收件人 */
+		"\xeb\xb0\x9b\xeb\x8a\x94 \xec\x82\xac\xeb\x9e\x8c:", /* 받는 사람: */
+		"\xec\x88\x98\xec\x8b\xa0\xec\x9e\x90:", /* 수신자: */
+		"to:",
 	};
 	const char *end = expl + len;
 	size_t before = r->n_rcpts;
