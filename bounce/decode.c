@@ -24,6 +24,24 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 		"could not be delivered", "not delivered", "mail system error",
 		"delivery problem", "rejected", "bounce", "failed",
 		"error", "warning", "unzustellbar", "delayed", "loop alert",
+		/* localised notices (Exchange in other languages, ISPs'
+		 * own templates) */
+		"nicht zugestellt", "zustellung fehlgeschlagen",
+		"verz\xc3\xb6gert", "non remis", "non distribu",
+		"non d\xc3\xa9livr\xc3\xa9", "\xc3\xa9" "chec de", "retard\xc3\xa9",
+		"no se puede entregar", "no entregado", "retrasado",
+		"n\xc3\xa3o \xc3\xa9 poss\xc3\xadvel entregar", "n\xc3\xa3o entregue",
+		"non recapitabil", "non recapitat", "onbestelbaar", "vertraagd",
+		"niet afgeleverd", "niedostarczon", "nedoru\xc4\x8diteln",
+		"\xd0\xbd\xd0\xb5\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd", /* недоставлен */
+		"\xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd", /* не доставлен */
+		"\xe9\x85\x8d\xe4\xbf\xa1\xe4\xb8\x8d\xe8\x83\xbd", /* 配信不能 */
+		"\xe9\x85\x8d\xe4\xbf\xa1\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b", /* 配信できませ */
+		"\xe9\x80\x80\xe4\xbf\xa1", /* 退信 */
+		"\xe9\x80\x80\xe5\x9b\x9e", /* 退回 */
+		"\xe6\x9c\xaa\xe8\x83\xbd\xe9\x80\x81\xe8\xbe\xbe", /* 未能送达 */
+		"\xec\xa0\x84\xec\x86\xa1 \xec\x8b\xa4\xed\x8c\xa8", /* 전송 실패 */
+		"\xeb\xb0\x98\xec\x86\xa1", /* 반송 */
 	};
 	const char *f = rb_report_header(r, "From");
 	const char *rp = rb_report_header(r, "Return-Path");
@@ -42,6 +60,26 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 		"invalid user address", "mailbox is full", "mailbox full",
 		"not a member of this mailing list", "message could not be sent",
 		"delivery to the following recipient",
+		/* the same in the languages of localised notices */
+		"nicht zugestellt werden", "konnte nicht zugestellt",
+		"n'a pas pu \xc3\xaatre", "chec de la remise",
+		"no se pudo entregar", "no ha sido posible entregar",
+		"error en la entrega", "n\xc3\xa3o foi poss\xc3\xadvel entregar",
+		"falha na entrega", "non \xc3\xa8 stato recapitato",
+		"recapito non riuscito", "niet worden afgeleverd",
+		"bezorging is mislukt", "nie mog\xc5\x82" "a zosta\xc4\x87 dostarczona",
+		"nebylo mo\xc5\xben\xc3\xa9 doru\xc4\x8dit",
+		/* не может быть доставлено, не было доставлено */
+		"\xd0\xbd\xd0\xb5 \xd0\xbc\xd0\xbe\xd0\xb6\xd0\xb5\xd1\x82 \xd0\xb1\xd1\x8b\xd1\x82\xd1\x8c \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd",
+		"\xd0\xbd\xd0\xb5 \xd0\xb1\xd1\x8b\xd0\xbb\xd0\xbe \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd",
+		/* 配信できませんでした, 届きませんでした */
+		"\xe9\x85\x8d\xe4\xbf\xa1\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93\xe3\x81\xa7\xe3\x81\x97\xe3\x81\x9f",
+		"\xe5\xb1\x8a\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93\xe3\x81\xa7\xe3\x81\x97\xe3\x81\x9f",
+		/* 邮件被退回, 无法发送到 */
+		"\xe9\x82\xae\xe4\xbb\xb6\xe8\xa2\xab\xe9\x80\x80\xe5\x9b\x9e",
+		"\xe6\x97\xa0\xe6\xb3\x95\xe5\x8f\x91\xe9\x80\x81\xe5\x88\xb0",
+		/* 전송되지 못했습니다 */
+		"\xec\xa0\x84\xec\x86\xa1\xeb\x90\x98\xec\xa7\x80 \xeb\xaa\xbb\xed\x96\x88\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4",
 	};
 
 	if (r->subject != NULL) {
@@ -683,6 +721,20 @@ static char *address_after(struct rb_report *r, const char *p,
 	return NULL;
 }
 
+/* Does the paragraph at @f start with the words that stand before the
+ * address at @pos on its line (@b its line start)? Then it is the next
+ * recipient's block of a list ("Empfänger: a" ... "Empfänger: b"). */
+static bool same_label(const char *b, const char *pos, const char *f,
+		       const char *g)
+{
+	size_t n = (size_t)(pos - b);
+
+	while (n > 0 && (b[n - 1] == '<' || b[n - 1] == '"' || b[n - 1] == ' ' ||
+			 b[n - 1] == '\t'))
+		n--;
+	return n >= 2 && (size_t)(g - f) > n && memcmp(f, b, n) == 0;
+}
+
 /* The paragraph around @pos: from its line start to the next blank line,
  * at most DIAG_MAX bytes. */
 static char *paragraph(struct rb_report *r, const char *text, const char *end,
@@ -735,7 +787,10 @@ static char *paragraph(struct rb_report *r, const char *text, const char *end,
 					if ((size_t)(g - b) > DIAG_MAX)
 						break;
 				}
-				e = g;
+				/* not when it is the next recipient's block
+				 * ("宛先： b" after "宛先： a") */
+				if (!same_label(b, pos, f, g))
+					e = g;
 			}
 		}
 	}
@@ -763,7 +818,20 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 		"permanent error for", "delivery to", "your message to",
 		"message for", "recipient address:", "recipient:",
 		"rcpt to:", "unknown user:", "user unknown:",
-		"member of this mailing list", "to:",
+		"member of this mailing list",
+		/* the labelled field of localised notices ("Empfänger:
+		 * a@x", "宛先： a@x", "收件人：a@x"), ASCII or full-width colon */
+		"empf\xc3\xa4nger:", "destinataire :", "destinataire:",
+		"destinatario:", "destinat\xc3\xa1rio:", "ontvanger:",
+		"odbiorca:", "adres\xc3\xa1t:", "p\xc5\x99\xc3\xadjemce:",
+		"\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c:", /* получатель: */
+		"\xd0\x9f\xd0\xbe\xd0\xbb\xd1\x83\xd1\x87\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c:", /* Получатель: */
+		"\xe5\xae\x9b\xe5\x85\x88\xef\xbc\x9a", "\xe5\xae\x9b\xe5\x85\x88:", /* 宛先 */
+		"\xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9\xef\xbc\x9a", "\xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9:", /* アドレス */
+		"\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba\xef\xbc\x9a", "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba:", /* 收件人 */
+		"\xeb\xb0\x9b\xeb\x8a\x94 \xec\x82\xac\xeb\x9e\x8c:", /* 받는 사람: */
+		"\xec\x88\x98\xec\x8b\xa0\xec\x9e\x90:", /* 수신자: */
+		"to:",
 	};
 	const char *end = expl + len;
 	size_t before = r->n_rcpts;
@@ -1249,6 +1317,52 @@ static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 	return rb_arena_strndup(r->arena, first, (size_t)(first_e - first));
 }
 
+/* Does the notice say the message is still being retried ("will retry",
+ * "has not yet been delivered"), in English or in the words of localised
+ * templates? Only phrases that a final failure never contains: no "will
+ * not be retried" can match. Non-ASCII letters compare exactly. */
+static bool text_says_delay(const char *t, size_t len)
+{
+	static const char *const words[] = {
+		"will continue", "will retry", "still trying",
+		"not yet been delivered", "delayed",
+		/* de */
+		"noch nicht zugestellt", "wird weiterhin versucht",
+		"verz\xc3\xb6gert",
+		/* fr: "n'a pas encore été remis", "de nouvelles tentatives
+		 * seront effectuées" */
+		"pas encore \xc3\xa9t\xc3\xa9", "nouvelles tentatives seront",
+		/* es: "todavía no se ha entregado" */
+		"todav\xc3\xad" "a no se ha", "a\xc3\xban no se ha",
+		/* pt: "ainda não foi entregue" */
+		"ainda n\xc3\xa3o foi",
+		/* it: "non è ancora stato recapitato" */
+		"non \xc3\xa8 ancora stat",
+		/* nl: "nog niet bezorgd", "nog steeds geprobeerd" */
+		"nog niet bezorgd", "nog niet afgeleverd", "nog steeds geprobeerd",
+		/* ru: "ещё/еще не доставлено", "попытки доставки будут
+		 * продолжены" ("доставки не будут" does not contain it) */
+		"\xd0\xb5\xd1\x89\xd1\x91 \xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd",
+		"\xd0\xb5\xd1\x89\xd0\xb5 \xd0\xbd\xd0\xb5 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd",
+		"\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xba\xd0\xb8 "
+		"\xd0\xb1\xd1\x83\xd0\xb4\xd1\x83\xd1\x82 \xd0\xbf\xd1\x80\xd0\xbe\xd0\xb4\xd0\xbe\xd0\xbb\xd0\xb6\xd0\xb5\xd0\xbd\xd1\x8b",
+		/* ja: "配信が遅延", "再送を試みます" */
+		"\xe9\x81\x85\xe5\xbb\xb6",
+		"\xe5\x86\x8d\xe9\x80\x81\xe3\x82\x92\xe8\xa9\xa6\xe3\x81\xbf"
+		"\xe3\x81\xbe\xe3\x81\x99",
+		/* zh: "延迟投递", "尚未投递", "将继续尝试" */
+		"\xe5\xbb\xb6\xe8\xbf\x9f\xe6\x8a\x95\xe9\x80\x92",
+		"\xe5\xb0\x9a\xe6\x9c\xaa\xe6\x8a\x95\xe9\x80\x92",
+		"\xe5\xb0\x86\xe7\xbb\xa7\xe7\xbb\xad\xe5\xb0\x9d\xe8\xaf\x95",
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (rb_memcasemem(t, len, words[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
 	size_t elen;
@@ -1278,11 +1392,7 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 			r->rule = "decode:original-to";
 		}
 	}
-	delay = rb_memcasemem(r->text, elen, "will continue") != NULL ||
-		rb_memcasemem(r->text, elen, "will retry") != NULL ||
-		rb_memcasemem(r->text, elen, "still trying") != NULL ||
-		rb_memcasemem(r->text, elen, "not yet been delivered") != NULL ||
-		rb_memcasemem(r->text, elen, "delayed") != NULL;
+	delay = text_says_delay(r->text, elen);
 	for (size_t i = 0; i < r->n_rcpts; i++) {
 		struct rb_rcpt *rc = &r->rcpts[i];
 

@@ -585,12 +585,17 @@ struct rb_rule_matcher {
 	unsigned char *seen; /* literals found in the diagnostic (bits) */
 	size_t seen_cap;
 	bool seen_ok;
+	/* the last text run_n looked at, and whether it has 8-bit bytes */
+	const char *hb_s;
+	size_t hb_len;
+	bool hb;
 };
 
 void rb_rule_matcher_reset(struct rb_rule_matcher *m)
 {
 	m->lower_ok = false;
 	m->seen_ok = false;
+	m->hb_s = NULL;
 	memset(&m->last, 0, sizeof(m->last));
 	if (m->state != NULL)
 		memset(m->state, 0, m->cap);
@@ -636,7 +641,20 @@ static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
 		return 0;
 	if (len > RULE_MAX_SUBJECT)
 		len = RULE_MAX_SUBJECT;
-	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mc);
+	if (s != m->hb_s || len != m->hb_len) {
+		m->hb_s = s;
+		m->hb_len = len;
+		m->hb = false;
+		for (size_t i = 0; i < len && !m->hb; i++)
+			m->hb = (unsigned char)s[i] >= 0x80;
+	}
+	/* The JIT code of a PCRE2_MATCH_INVALID_UTF pattern misses matches
+	 * where a negated type (\S, \W, \D) must consume a multi-byte
+	 * character (PCRE2 10.42, PCRE2Project/pcre2#224: "x\S*\s" fails
+	 * on "x\u044c ..."); the interpreter is right. Texts with non-ASCII
+	 * bytes are matched by the interpreter, under the same limits. */
+	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, m->hb ? PCRE2_NO_JIT : 0,
+			 m->md, m->mc);
 	if (rc < 0)
 		return 0;
 	if (ev != NULL && evsz > 0) {
@@ -860,6 +878,7 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 		m->last = *subj;
 		m->lower_ok = false;
 		m->seen_ok = false;
+		m->hb_s = NULL;
 	}
 	measure(subj, &l);
 	if (set->order != NULL && set->order_n == set->n &&

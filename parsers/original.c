@@ -160,9 +160,20 @@ static const char *const orig_markers[] = {
 	"your message reads",
 	"unsent message follows",
 	"----- message header follows",
+	/* localised Exim/qmail templates ("------ This is a copy of the
+	 * message, including all the headers. ------") */
+	"voici une copie de votre message",
 	/* without the anchor word: each searched on its own (fml) */
 	"original mail as follows",
 	"original mail follows",
+	"dies ist eine kopie der nachricht",
+	"esta es una copia del mensaje",
+	"esta \xc3\xa9 uma c\xc3\xb3pia da mensagem",
+	"questa \xc3\xa8 una copia del messaggio",
+	"dit is een kopie van het bericht",
+	"to jest kopia wiadomo",
+	/* копия сообщения, включая */
+	"\xd0\xba\xd0\xbe\xd0\xbf\xd0\xb8\xd1\x8f \xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f, \xd0\xb2\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87\xd0\xb0\xd1\x8f",
 };
 
 /* Every marker holds this word: one memchr-driven pass finds its

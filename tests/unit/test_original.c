@@ -406,6 +406,14 @@ static void test_explanation_len(void **state)
 	    /* cut by the length: the marker must lie inside it */
 	    {"a\nmessage headers follo", 23},
 	    {"one line only: original message follows", 39},
+	    /* localised Exim templates */
+	    {"a\n------ Dies ist eine Kopie der Nachricht, einschlie\xc3\x9f"
+	     "lich aller Kopfzeilen. ------\nFrom: a\n", 2},
+	    {"a\nb\n--- Voici une copie de votre message\n", 4},
+	    {"a\n------ \xd0\xad\xd1\x82\xd0\xbe \xd0\xba\xd0\xbe\xd0\xbf"
+	     "\xd0\xb8\xd1\x8f \xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89"
+	     "\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f, \xd0\xb2\xd0\xba\xd0\xbb"
+	     "\xd1\x8e\xd1\x87\xd0\xb0\xd1\x8f \xd0\xb2\xd1\x81\xd0\xb5 ------\n", 2},
 	    {"", 0},
 	};
 
