@@ -82,34 +82,47 @@ const char *rb_memcasemem(const char *hay, size_t len, const char *needle)
 	const uint64_t ones = UINT64_C(0x0101010101010101);
 	const uint64_t highs = UINT64_C(0x8080808080808080);
 	size_t nl = strlen(needle), last, i = 0;
-	unsigned c0, fold;
-	uint64_t m, pat;
+	unsigned c0, c1, fold0, fold1;
+	uint64_t m0, m1, pat0, pat1;
 
 	if (nl == 0)
 		return hay;
 	if (nl > len)
 		return NULL;
 	last = len - nl; /* the last possible start */
-	/* a byte b is a first byte when (b | fold) == c0: fold 0x20 takes
-	 * both cases of a letter, 0 is plain equality */
+	/* a byte b matches needle byte c when (b | fold) == c: fold 0x20
+	 * takes both cases of a letter, 0 is plain equality */
 	c0 = (unsigned)lc((unsigned char)needle[0]);
-	fold = c0 >= 'a' && c0 <= 'z' ? 0x20 : 0;
-	m = ones * fold;
-	pat = ones * c0;
+	fold0 = c0 >= 'a' && c0 <= 'z' ? 0x20 : 0;
+	c1 = nl > 1 ? (unsigned)lc((unsigned char)needle[1]) : 0;
+	fold1 = c1 >= 'a' && c1 <= 'z' ? 0x20 : 0;
+	m0 = ones * fold0;
+	pat0 = ones * c0;
+	m1 = ones * fold1;
+	pat1 = ones * c1;
 	while (i <= last) {
 		if (last - i >= 7) {
-			/* eight candidate starts at a time, no call per hit */
+			/* eight candidate starts at a time, no call per hit: a
+			 * start must match the needle's first byte and (when it
+			 * has one) its second, read from i + 1 (in bounds: the
+			 * needle's second byte ends no later than the text) */
 			uint64_t x, v;
 
 			memcpy(&x, hay + i, 8);
-			v = (x | m) ^ pat;
+			v = (x | m0) ^ pat0;
+			if (nl > 1) {
+				uint64_t y;
+
+				memcpy(&y, hay + i + 1, 8);
+				v |= (y | m1) ^ pat1;
+			}
 			if (((v - ones) & ~v & highs) == 0) {
 				i += 8;
 				continue;
 			}
-			while ((((unsigned char)hay[i]) | fold) != c0)
+			while ((((unsigned char)hay[i]) | fold0) != c0)
 				i++;
-		} else if ((((unsigned char)hay[i]) | fold) != c0) {
+		} else if ((((unsigned char)hay[i]) | fold0) != c0) {
 			i++;
 			continue;
 		}

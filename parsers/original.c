@@ -163,8 +163,13 @@ static const char *const orig_markers[] = {
 	/* localised Exim/qmail templates ("------ This is a copy of the
 	 * message, including all the headers. ------") */
 	"voici une copie de votre message",
-	/* without the anchor word: each searched on its own (fml) */
-	"original mail as follows",
+};
+
+/* Lines that start the returned original message with words that hold no
+ * "message": matched at the start of a line, after any decoration
+ * ("------ ", "*** "), so they cost one look per line, not a search. */
+static const char *const orig_line_markers[] = {
+	"original mail as follows", /* fml */
 	"original mail follows",
 	"dies ist eine kopie der nachricht",
 	"esta es una copia del mensaje",
@@ -172,13 +177,13 @@ static const char *const orig_markers[] = {
 	"questa \xc3\xa8 una copia del messaggio",
 	"dit is een kopie van het bericht",
 	"to jest kopia wiadomo",
-	/* копия сообщения, включая */
-	"\xd0\xba\xd0\xbe\xd0\xbf\xd0\xb8\xd1\x8f \xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f, \xd0\xb2\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87\xd0\xb0\xd1\x8f",
+	/* Это / это копия сообщения (no case folding beyond ASCII) */
+	"\xd0\xad\xd1\x82\xd0\xbe \xd0\xba\xd0\xbe\xd0\xbf\xd0\xb8\xd1\x8f \xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f",
+	"\xd1\x8d\xd1\x82\xd0\xbe \xd0\xba\xd0\xbe\xd0\xbf\xd0\xb8\xd1\x8f \xd1\x81\xd0\xbe\xd0\xbe\xd0\xb1\xd1\x89\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f",
 };
 
-/* Every marker holds this word: one memchr-driven pass finds its
- * occurrences and only those are checked against the markers. A marker
- * without it would be searched on its own (see below). */
+/* Every marker holds this word: one pass finds its occurrences and only
+ * those are checked against the markers (orig_line_markers have none). */
 #define ORIG_ANCHOR "message"
 
 size_t rb_text_explanation_len(const char *text, size_t len)
@@ -223,19 +228,26 @@ size_t rb_text_explanation_len(const char *text, size_t len)
 		}
 		p += al - 1;
 	}
-	/* markers without the anchor word */
-	for (size_t i = 0; i < N; i++) {
-		const char *hit;
+	/* line markers, on the lines before the best so far */
+	for (p = nl + 1; p < text + best;) {
+		const char *e = memchr(p, '\n', (size_t)(text + best - p));
+		const char *w = p;
 
-		if (off[i] != SIZE_MAX || best <= (size_t)(nl + 1 - text))
-			continue;
-		hit = rb_memcasemem(nl + 1, best - (size_t)(nl + 1 - text),
-				    orig_markers[i]);
-		if (hit != NULL) {
-			while (hit > text && hit[-1] != '\n')
-				hit--;
-			best = (size_t)(hit - text);
+		if (e == NULL)
+			e = text + best;
+		while (w < e && strchr("-=*_# \t>", *w) != NULL)
+			w++;
+		for (size_t i = 0; i < sizeof(orig_line_markers) /
+					   sizeof(orig_line_markers[0]);
+		     i++) {
+			const char *m = orig_line_markers[i];
+			size_t ml = strlen(m);
+
+			if ((size_t)(e - w) >= ml && (*w | 0x20) == (m[0] | 0x20) &&
+			    rb_strncasecmp(w, m, ml) == 0)
+				return (size_t)(p - text);
 		}
+		p = e + 1;
 	}
 	return best;
 }

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tests/unit/test_str.c - core/str.c: the ASCII-case-insensitive substring
+ * search every decoder uses, checked against a byte-by-byte reference on
+ * fixed rows and on generated texts (needles at every offset, near the end,
+ * look-alike first bytes, bytes >= 0x80).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/str.h"
+
+#include "check.h"
+
+static int tolower_ascii(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : (unsigned char)c;
+}
+
+/* The obvious search: the first i where every byte matches folded. */
+static const char *reference(const char *hay, size_t len, const char *needle)
+{
+	size_t nl = strlen(needle);
+
+	for (size_t i = 0; i + nl <= len; i++) {
+		size_t k = 0;
+
+		while (k < nl && tolower_ascii(hay[i + k]) ==
+				     tolower_ascii(needle[k]))
+			k++;
+		if (k == nl)
+			return hay + i;
+	}
+	return NULL;
+}
+
+static void test_memcasemem_rows(void **state)
+{
+	static const struct {
+		const char *hay, *needle;
+		long want; /* offset, -1 = none */
+	} rows[] = {
+	    {"Original Message follows", "message", 9},
+	    {"MESSAGE", "message", 0},
+	    {"messag", "message", -1},
+	    {"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxmEsSaGe", "message", 32},
+	    {"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmme", "me", 30},
+	    {"abcdefghij", "j", 9},
+	    {"abcdefghij", "ij", 8},
+	    {"abcdefghij", "", 0},
+	    {"550 5.1.1 user unknown", "5.1.1", 4},
+	    {"a\xd0\xba\xd0\xbe\xd0\xbf\xd0\xb8\xd1\x8f b",
+	     "\xd0\xba\xd0\xbe\xd0\xbf", 1},
+	    /* folding is ASCII only: '@' (0x40) is not '`' (0x60) */
+	    {"a@b", "`", -1},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *h = rows[i].hay;
+		const char *got = rb_memcasemem(h, strlen(h), rows[i].needle);
+		long off = got ? (long)(got - h) : -1;
+
+		CHECK_INT(h, "offset", off, rows[i].want);
+	}
+}
+
+static void test_memcasemem_generated(void **state)
+{
+	static const char alphabet[] = "aAbBeE -@`\x80\xc3";
+	static const char *const needles[] = {"a", "ab", "Ab", "be", "e-a",
+					      "aaab", "b@", "bAbEa", "\x80\xc3"};
+	unsigned seed = 12345;
+	char hay[64];
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t len;
+
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 16) % sizeof(hay);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			hay[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		for (size_t n = 0; n < sizeof(needles) / sizeof(needles[0]); n++) {
+			const char *want = reference(hay, len, needles[n]);
+			const char *got = rb_memcasemem(hay, len, needles[n]);
+
+			if (got != want) {
+				char what[160];
+
+				snprintf(what, sizeof(what),
+					 "round %d needle '%s' len %zu", round,
+					 needles[n], len);
+				CHECK_INT(what, "offset",
+					  got ? (long)(got - hay) : -1,
+					  want ? (long)(want - hay) : -1);
+			}
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_memcasemem_rows),
+	    cmocka_unit_test(test_memcasemem_generated),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
