@@ -1356,7 +1356,12 @@ static bool text_says_delay(const char *t, size_t len)
 		"\xe5\xb0\x86\xe7\xbb\xa7\xe7\xbb\xad\xe5\xb0\x9d\xe8\xaf\x95",
 	};
 
+	bool high = rb_has_high(t, len);
+
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		/* a word with non-ASCII letters cannot be in ASCII text */
+		if (!high && rb_has_high(words[i], strlen(words[i])))
+			continue;
 		if (rb_memcasemem(t, len, words[i]) != NULL)
 			return true;
 	}

@@ -644,9 +644,7 @@ static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
 	if (s != m->hb_s || len != m->hb_len) {
 		m->hb_s = s;
 		m->hb_len = len;
-		m->hb = false;
-		for (size_t i = 0; i < len && !m->hb; i++)
-			m->hb = (unsigned char)s[i] >= 0x80;
+		m->hb = rb_has_high(s, len);
 	}
 	/* The JIT code of a PCRE2_MATCH_INVALID_UTF pattern misses matches
 	 * where a negated type (\S, \W, \D) must consume a multi-byte

@@ -77,6 +77,24 @@ int rb_strncasecmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
+bool rb_has_high(const char *s, size_t len)
+{
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if (x & highs)
+			return true;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
 const char *rb_memcasemem(const char *hay, size_t len, const char *needle)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101);

@@ -19,6 +19,9 @@ size_t rb_strlcpy(char *dst, const char *src, size_t size);
 int rb_parse_u32(const char *s, uint32_t *out_r);
 int rb_parse_u64(const char *s, uint64_t *out_r);
 
+/* Does @len bytes of @s hold a byte >= 0x80 (non-ASCII text)? */
+bool rb_has_high(const char *s, size_t len);
+
 /* ASCII case-insensitive helpers (locale-free). */
 int rb_strcasecmp(const char *a, const char *b);
 int rb_strncasecmp(const char *a, const char *b, size_t n);

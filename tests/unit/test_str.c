@@ -108,11 +108,32 @@ static void test_memcasemem_generated(void **state)
 	}
 }
 
+static void test_has_high(void **state)
+{
+	static const struct {
+		const char *s;
+		int want;
+	} rows[] = {
+	    {"", 0},
+	    {"plain ASCII text, longer than eight bytes", 0},
+	    {"\x80", 1},
+	    {"seven b\xc3\xa9", 1},          /* in the tail after 8 bytes */
+	    {"\xd0\x9f ascii after it", 1}, /* in the first word */
+	    {"exactly8", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_INT(rows[i].s, "high", rb_has_high(rows[i].s, strlen(rows[i].s)),
+			  rows[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_memcasemem_rows),
 	    cmocka_unit_test(test_memcasemem_generated),
+	    cmocka_unit_test(test_has_high),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
