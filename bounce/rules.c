@@ -108,6 +108,31 @@ void rb_ruleset_free(struct rb_ruleset **sp)
 	*sp = NULL;
 }
 
+/* Does @pat use \S, \W or \D outside a character class? (Escaped
+ * backslashes are skipped; "[\S]" is not affected, see run_n.) */
+static bool has_negated_type(const char *pat)
+{
+	int in_class = 0;
+
+	for (const char *p = pat; *p; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			if (!in_class && (p[1] == 'S' || p[1] == 'W' || p[1] == 'D'))
+				return true;
+			p++;
+		} else if (*p == '[' && !in_class) {
+			in_class = 1;
+			/* "[]" or "[^]": the ']' right after is a member */
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				p++;
+		} else if (*p == ']' && in_class) {
+			in_class = 0;
+		}
+	}
+	return false;
+}
+
 static pcre2_code *compile(const char *pat, const char *file, unsigned line,
 			   struct rb_error *err)
 {
@@ -255,6 +280,7 @@ static int directive(struct pending *p, const char *file, unsigned line,
 		ln = &r->lines[r->nlines++];
 		memset(ln, 0, sizeof(*ln));
 		ln->re = re;
+		ln->neg_type = has_negated_type(val);
 		k = rb_literal_set(val, set, 64);
 		if (k > 0) {
 			ln->lits = rb_xcalloc(k, sizeof(*ln->lits));
@@ -633,7 +659,8 @@ void rb_rule_matcher_free(struct rb_rule_matcher **mp)
 /* Returns 1 on match (evidence copied), 0 otherwise. Errors (limits) are
  * no match, never a crash. */
 static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
-		 const char *s, size_t len, char *ev, size_t evsz)
+		 bool neg_type, const char *s, size_t len, char *ev,
+		 size_t evsz)
 {
 	int rc;
 
@@ -641,18 +668,19 @@ static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
 		return 0;
 	if (len > RULE_MAX_SUBJECT)
 		len = RULE_MAX_SUBJECT;
-	if (s != m->hb_s || len != m->hb_len) {
+	/* The JIT code of a PCRE2_MATCH_INVALID_UTF pattern misses matches
+	 * where a negated type (\S, \W, \D outside a class) must consume a
+	 * multi-byte character (PCRE2 10.42, PCRE2Project/pcre2#224:
+	 * "x\S*\s" fails on "x\u044c y"; ".", "[^ ]" and "[\S]" are right).
+	 * Such patterns meet text with non-ASCII bytes in the interpreter,
+	 * under the same limits. */
+	if (neg_type && (s != m->hb_s || len != m->hb_len)) {
 		m->hb_s = s;
 		m->hb_len = len;
 		m->hb = rb_has_high(s, len);
 	}
-	/* The JIT code of a PCRE2_MATCH_INVALID_UTF pattern misses matches
-	 * where a negated type (\S, \W, \D) must consume a multi-byte
-	 * character (PCRE2 10.42, PCRE2Project/pcre2#224: "x\S*\s" fails
-	 * on "x\u044c ..."); the interpreter is right. Texts with non-ASCII
-	 * bytes are matched by the interpreter, under the same limits. */
-	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, m->hb ? PCRE2_NO_JIT : 0,
-			 m->md, m->mc);
+	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0,
+			 neg_type && m->hb ? PCRE2_NO_JIT : 0, m->md, m->mc);
 	if (rc < 0)
 		return 0;
 	if (ev != NULL && evsz > 0) {
@@ -785,7 +813,8 @@ static int lines_match(const struct rb_ruleset *set,
 			   !literal_may_match(set, m, &r->lines[i], s)) {
 			continue;
 		}
-		if (run_n(m, r->lines[i].re, s, len, ev, evsz))
+		if (run_n(m, r->lines[i].re, r->lines[i].neg_type, s, len, ev,
+			  evsz))
 			return 1;
 	}
 	return 0;
@@ -816,10 +845,10 @@ static int rule_matches(const struct rb_ruleset *set,
 	if (r->if_status != NULL && !status_fits(r->if_status, subj->status))
 		return 0;
 	if (r->if_from != NULL &&
-	    (subj->from == NULL || !run_n(m, r->if_from, subj->from, l->from, NULL, 0)))
+	    (subj->from == NULL || !run_n(m, r->if_from, true, subj->from, l->from, NULL, 0)))
 		return 0;
 	if (r->if_host != NULL &&
-	    (subj->host == NULL || !run_n(m, r->if_host, subj->host, l->host, NULL, 0)))
+	    (subj->host == NULL || !run_n(m, r->if_host, true, subj->host, l->host, NULL, 0)))
 		return 0;
 	return ((r->on & RB_RULE_ON_DIAGNOSTIC) && subj->diagnostic &&
 		lines_match(set, m, r, subj->diagnostic, l->diagnostic, true,

@@ -41,6 +41,7 @@ struct rb_rule_line {
 	char **lits;
 	size_t nlits;
 	unsigned *lit_ids; /* index of each literal in the set's table */
+	bool neg_type;	   /* has \S, \W or \D outside a class (see run_n) */
 };
 
 struct rb_rule {
