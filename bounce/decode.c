@@ -28,7 +28,7 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 		 * own templates) */
 		"nicht zugestellt", "zustellung fehlgeschlagen",
 		"verz\xc3\xb6gert", "non remis", "non distribu",
-		"non d\xc3\xa9livr\xc3\xa9", "\xc3\xa9" "chec de", "retard\xc3\xa9",
+		"non d\xc3\xa9livr\xc3\xa9", "\303\251chec de", "retard\xc3\xa9",
 		"no se puede entregar", "no entregado", "retrasado",
 		"n\xc3\xa3o \xc3\xa9 poss\xc3\xadvel entregar", "n\xc3\xa3o entregue",
 		"non recapitabil", "non recapitat", "onbestelbaar", "vertraagd",
@@ -67,7 +67,7 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 		"error en la entrega", "n\xc3\xa3o foi poss\xc3\xadvel entregar",
 		"falha na entrega", "non \xc3\xa8 stato recapitato",
 		"recapito non riuscito", "niet worden afgeleverd",
-		"bezorging is mislukt", "nie mog\xc5\x82" "a zosta\xc4\x87 dostarczona",
+		"bezorging is mislukt", "nie mog\305\202a zosta\xc4\x87 dostarczona",
 		"nebylo mo\xc5\xben\xc3\xa9 doru\xc4\x8dit",
 		/* не может быть доставлено, не было доставлено */
 		"\xd0\xbd\xd0\xb5 \xd0\xbc\xd0\xbe\xd0\xb6\xd0\xb5\xd1\x82 \xd0\xb1\xd1\x8b\xd1\x82\xd1\x8c \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd",
@@ -1333,7 +1333,7 @@ static bool text_says_delay(const char *t, size_t len)
 		 * seront effectuées" */
 		"pas encore \xc3\xa9t\xc3\xa9", "nouvelles tentatives seront",
 		/* es: "todavía no se ha entregado" */
-		"todav\xc3\xad" "a no se ha", "a\xc3\xban no se ha",
+		"todav\303\255a no se ha", "a\xc3\xban no se ha",
 		/* pt: "ainda não foi entregue" */
 		"ainda n\xc3\xa3o foi",
 		/* it: "non è ancora stato recapitato" */
