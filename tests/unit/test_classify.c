@@ -568,6 +568,104 @@ static void test_not_bounces(void **state)
 	     "Twenty percent off everything this week.\n",
 	     RB_KIND_UNKNOWN, 0, NULL},
 	    {"empty", "", RB_KIND_UNKNOWN, 0, NULL},
+	    /* RFC 8098 MDN from the mail system: a disposition, no failure */
+	    {"mdn-deleted",
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Message Disposition Notification\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/report; "
+	     "report-type=disposition-notification; boundary=\"B\"\n"
+	     "\n--B\nContent-Type: text/plain\n\n"
+	     "The message sent to bob@dest.example was deleted without "
+	     "being displayed.\n"
+	     "\n--B\nContent-Type: message/disposition-notification\n\n"
+	     "Final-Recipient: rfc822;bob@dest.example\n"
+	     "Disposition: automatic-action/MDN-sent-automatically; deleted\n"
+	     "\n--B--\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a person quoting a failure in a reply */
+	    {"human-reply-quotes-failure",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello - your mail bounced\n"
+	     "\n"
+	     "My colleague dan@dest.example says your mail could not be "
+	     "delivered: 550 5.1.1 user unknown.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a person forwarding a bounce as text */
+	    {"forwarded-bounce",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: support@example.org\n"
+	     "Subject: Fwd: Undelivered Mail Returned to Sender\n"
+	     "\n"
+	     "---------- Forwarded message ---------\n"
+	     "From: MAILER-DAEMON@mx.other.example\n\n"
+	     "<erin@other.example>: host mx.other.example said: 550 5.1.1 "
+	     "User unknown (in reply to RCPT TO command)\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a ticket system's acknowledgement quoting the request */
+	    {"ticket-ack",
+	     "Return-Path: <support@helpdesk.example>\n"
+	     "From: support@helpdesk.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: [#123] We received your request: delivery failed\n"
+	     "Auto-Submitted: auto-generated\n"
+	     "\n"
+	     "The delivery to the following recipient failed permanently:\n"
+	     "   frank@dest.example - 550 5.1.1 user unknown\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a newsletter about bounces */
+	    {"newsletter-about-bounces",
+	     "Return-Path: <bounce-1@news.example>\n"
+	     "From: news@news.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Delivery failed? Why mail bounces\n"
+	     "List-Unsubscribe: <mailto:u@news.example>\n"
+	     "\n"
+	     "550 5.1.1 User unknown: remove old@dest.example from your list.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* Outlook recall report from the null sender */
+	    {"recall-report",
+	     "Return-Path: <>\n"
+	     "From: Microsoft Outlook <exch@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Message Recall Failure: hello\n"
+	     "\n"
+	     "Your message could not be recalled. Recall failed for "
+	     "bob@dest.example.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a bounce whose returned message had the null sender */
+	    {"double-bounce",
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@relay.example\n"
+	     "To: postmaster@relay.example\n"
+	     "Subject: Undelivered Mail Returned to Sender\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/report; "
+	     "report-type=delivery-status; boundary=\"B\"\n"
+	     "\n--B\nContent-Type: message/delivery-status\n\n"
+	     "Reporting-MTA: dns; relay.example\n\n"
+	     "Final-Recipient: rfc822; bounces+x@relay.example\n"
+	     "Action: failed\nStatus: 5.1.1\n"
+	     "\n--B\nContent-Type: text/rfc822-headers\n\n"
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@mx.other.example\n"
+	     "Subject: Undelivered Mail Returned to Sender\n"
+	     "\n--B--\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* the same reply without a Return-Path: nothing says a person
+	     * sent it, a daemon's From does: still a bounce */
+	    {"daemon-reply-subject",
+	     "From: post_master@dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "\n"
+	     "<bob@dest.example>: 550 5.1.1 user unknown\n",
+	     RB_KIND_BOUNCE, 1, "bob@dest.example"},
 	};
 
 	(void)state;
