@@ -1027,6 +1027,58 @@ static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
 }
 
 /*
+ * The notice names the failed address only in its subject ("Delivery
+ * failure to a@example.net", "Undeliverable mail: <a@example.net>",
+ * "Mail System Error - Returned Mail: a@example.net"): the address right
+ * after the failure words, with the explanation as its diagnostic. The
+ * original subject after "Undeliverable: " is the sender's words, not the
+ * notice's: an address there is not taken.
+ */
+static size_t decode_subject(struct rb_report *r, struct rb_classifier *c,
+			     const char *expl, size_t len)
+{
+	static const char *const words[] = {
+		"delivery failure to", "delivery failed to", "failed delivery to",
+		"undeliverable to", "undeliverable mail:", "not delivered to",
+		"could not be delivered to", "returned mail:", "delivery to",
+		"user unknown", "unknown user", "mailbox unavailable",
+	};
+	const char *s = r->subject, *end, *at;
+	char *addr;
+
+	if (s == NULL)
+		return 0;
+	end = s + strlen(s);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		const char *hit = rb_memcasemem(s, (size_t)(end - s), words[i]);
+		const char *p;
+
+		if (hit == NULL)
+			continue;
+		p = hit + strlen(words[i]);
+		while (p < end && strchr(" :<\"'-", *p) != NULL)
+			p++;
+		/* the address itself, not one further on */
+		addr = address_after(r, p, end, strcspn(p, " "), &at);
+		if (addr == NULL || at != p)
+			continue;
+		{
+			struct rb_rcpt *rc = add(r, c, addr);
+
+			if (rc != NULL && rc->diagnostic == NULL && len > 0) {
+				char *d = rb_arena_strndup(
+					r->arena, expl, len < DIAG_MAX ? len : DIAG_MAX);
+
+				rb_str_squeeze(d);
+				rc->diagnostic = d;
+			}
+			return rc != NULL ? 1 : 0;
+		}
+	}
+	return 0;
+}
+
+/*
  * Amazon SES notifications forwarded as mail (SNS e-mail subscriptions):
  * {"notificationType":"Bounce","bounce":{"bouncedRecipients":[{
  * "emailAddress":..,"action":..,"status":..,"diagnosticCode":..}], ...}}
@@ -1187,6 +1239,7 @@ static const struct {
 	{"decode:sections", decode_sections},
 	{"decode:generic", decode_generic},
 	{"decode:phrase", decode_phrase},
+	{"decode:subject", decode_subject},
 	{"decode:any-address", decode_any_address},
 };
 

@@ -666,6 +666,25 @@ static void test_not_bounces(void **state)
 	     "\n"
 	     "<bob@dest.example>: 550 5.1.1 user unknown\n",
 	     RB_KIND_BOUNCE, 1, "bob@dest.example"},
+	    /* the failed address only in the notice's subject */
+	    {"subject-only-recipient",
+	     "Return-Path: <>\n"
+	     "From: postmaster@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Delivery failure to gina@dest.example\n"
+	     "\n"
+	     "Your message could not be delivered.\n"
+	     "The remote server said: 550 mailbox unavailable\n",
+	     RB_KIND_BOUNCE, 1, "gina@dest.example"},
+	    /* an address in the original subject is the sender's words */
+	    {"address-in-original-subject",
+	     "Return-Path: <>\n"
+	     "From: postmaster@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Undeliverable: Lunch with hank@dest.example\n"
+	     "\n"
+	     "Your message could not be delivered.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
 	};
 
 	(void)state;
