@@ -11,6 +11,7 @@
 #include "bounce/classify.h"
 #include "core/str.h"
 #include "parsers/addr.h"
+#include "parsers/codes.h"
 
 /* Local parts (and display words) of the mail system itself. */
 static bool daemon_like(const char *s)
@@ -152,6 +153,109 @@ bool rb_is_mdn(const struct rb_report *r)
 	       rb_memcasemem(ct, strlen(ct), "disposition-notification") != NULL;
 }
 
+/* A line that introduces a forwarded or quoted message, as mail clients
+ * write it ("---------- Forwarded message ---------", "-----Original
+ * Message-----", "Begin forwarded message:", localised forms). */
+static bool forward_marker(const struct rb_report *r)
+{
+	static const char *const marks[] = {
+		"forwarded message", "original message", "begin forwarded",
+		"forwarded by", "weitergeleitete nachricht",
+		"urspr\xc3\xbcngliche nachricht", "message transf\xc3\xa9r\xc3\xa9",
+		"message d'origine", "mensaje reenviado", "mensaje original",
+		"messaggio inoltrato", "messaggio originale",
+		"doorgestuurd bericht", "oorspronkelijk bericht",
+		"mensagem encaminhada", "mensagem original",
+		"videresendt melding", "vidarebefordrat meddelande",
+	};
+	const char *t = r->text, *end;
+
+	if (t == NULL)
+		return false;
+	end = t + r->text_len;
+	for (const char *p = t; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		size_t n = (size_t)(e - p);
+
+		/* a marker line: dashes around it, or "Begin forwarded
+		 * message:" alone on its line */
+		if (n > 12 && n < 90 &&
+		    (p[0] == '-' || p[0] == ' ' || rb_startswith_ci(p, "begin "))) {
+			for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+				if (rb_memcasemem(p, n, marks[i]) != NULL)
+					return true;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
+/* Does the text hold a failure reply code (4xx/5xx) or an enhanced status
+ * code of a failure? A mail system's notice quotes one; a person's words
+ * about a failure ("she said her mailbox was full") seldom do. */
+static bool failure_code(const struct rb_report *r)
+{
+	char st[RB_STATUS_MAX];
+	const char *at;
+
+	if (r->text == NULL)
+		return false;
+	for (const char *p = r->text; (at = rb_reply_at(p)) != NULL; p = at + 3) {
+		if (at[0] == '4' || at[0] == '5')
+			return true;
+	}
+	for (const char *p = r->text; rb_status_find(p, st, NULL) == 0;) {
+		const char *hit = strstr(p, st);
+
+		if (st[0] == '4' || st[0] == '5')
+			return true;
+		if (hit == NULL)
+			break;
+		p = hit + 1;
+	}
+	return false;
+}
+
+/* A role address of a service rather than a person's: list servers
+ * (neko-admin@, list-owner@, list-request@, list-bounces@), no-reply
+ * senders of notification services, or a list server's own headers. */
+static bool service_sender(const struct rb_report *r)
+{
+	static const char *const hdrs[] = {
+		"X-MLServer", "Mailing-List", "X-Mailman-Version",
+		"X-List-Administrivia", "List-Subscribe", "X-ML-Name",
+	};
+	static const char *const suffix[] = {
+		"-admin", "-owner", "-request", "-bounces", "-ctl",
+	};
+	static const char *const word[] = {
+		"no-reply", "noreply", "do-not-reply", "donotreply", "owner-",
+	};
+	const char *a = r->from, *at;
+	size_t ll;
+
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		if (rb_report_header(r, hdrs[i]) != NULL)
+			return true;
+	}
+	if (a == NULL || (at = strchr(a, '@')) == NULL)
+		return false;
+	ll = (size_t)(at - a);
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		size_t n = strlen(suffix[i]);
+
+		if (ll > n && rb_strncasecmp(at - n, suffix[i], n) == 0)
+			return true;
+	}
+	for (size_t i = 0; i < sizeof(word) / sizeof(word[0]); i++) {
+		if (rb_memcasemem(a, ll, word[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
 const char *rb_not_report_why(const struct rb_report *r)
 {
 	bool ordinary = ordinary_envelope(r);
@@ -162,6 +266,12 @@ const char *rb_not_report_why(const struct rb_report *r)
 		return "list or bulk mail";
 	if (ordinary && auto_submitted(r))
 		return "an application's automatic message";
+	if (ordinary && forward_marker(r))
+		return "a message forwarded or quoted by a person";
+	if (ordinary && r->orig.found_in == NULL && !service_sender(r) &&
+	    !failure_code(r))
+		return "an ordinary sender's words, with neither the returned "
+		       "message nor a server's failure code";
 	if (mua_notification(r->subject))
 		return "a mail client's receipt or recall notice";
 	return NULL;

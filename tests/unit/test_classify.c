@@ -666,6 +666,39 @@ static void test_not_bounces(void **state)
 	     "\n"
 	     "<bob@dest.example>: 550 5.1.1 user unknown\n",
 	     RB_KIND_BOUNCE, 1, "bob@dest.example"},
+	    /* a forward whose subject does not say so: the marker line */
+	    {"forward-marker",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: support@example.org\n"
+	     "Subject: why was this rejected?\n"
+	     "\n"
+	     "Please check.\n\n"
+	     "-------- Original Message --------\n"
+	     "From: MAILER-DAEMON@mx.other.example\n\n"
+	     "<erin@other.example>: 550 5.1.1 User unknown\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a person's own words about a failure: no code, no original */
+	    {"person-no-code",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Mails to my colleague keep bouncing\n"
+	     "\n"
+	     "Your mails could not be delivered to\n"
+	     "dan@dest.example last week, his mailbox was full.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a list server's notice has no code either, but a role
+	     * sender: still read */
+	    {"list-server-notice",
+	     "Return-Path: <team-admin@lists.dest.example>\n"
+	     "From: team-admin@lists.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: You are not member (team ML)\n"
+	     "\n"
+	     "You are not a member of this mailing list "
+	     "<team@lists.dest.example>.\n",
+	     RB_KIND_BOUNCE, 1, "team@lists.dest.example"},
 	    /* the failed address only in the notice's subject */
 	    {"subject-only-recipient",
 	     "Return-Path: <>\n"
