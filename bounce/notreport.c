@@ -19,6 +19,8 @@ static bool daemon_like(const char *s)
 	static const char *const marks[] = {
 		"mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster",
 		"post_master", "mail delivery", "double-bounce", "mdaemon",
+		"mailer daemon", "delivery subsystem", "mail system",
+		"system administrator", "mail administrator",
 	};
 
 	if (s == NULL)
