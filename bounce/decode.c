@@ -1302,10 +1302,42 @@ static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 	return rb_arena_strndup(r->arena, first, (size_t)(first_e - first));
 }
 
+/*
+ * A success notice without a delivery-status part ("Your message has been
+ * successfully relayed to the following recipients", "Delivery to the
+ * following recipients was successful"): the words say success and
+ * nothing in the explanation says a failure.
+ */
+static bool success_notice(const char *t, size_t n)
+{
+	static const char *const ok[] = {
+		"successfully delivered", "successfully relayed",
+		"delivered successfully", "relayed successfully",
+		"was successful", "were successful",
+		"has been delivered to the following", "delivery succeeded",
+	};
+	static const char *const bad[] = {
+		"fail", "could not", "couldn't", "not delivered", "undeliver",
+		"unable", "error", "reject", "permanent", "delay", "not been",
+		"unknown", "will retry", "returned",
+	};
+	bool said = false;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]) && !said; i++)
+		said = rb_memcasemem(t, n, ok[i]) != NULL;
+	if (!said)
+		return false;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (rb_memcasemem(t, n, bad[i]) != NULL)
+			return false;
+	}
+	return true;
+}
+
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
 	size_t elen;
-	bool delay;
+	bool delay, success, relayed;
 
 	if (r->text == NULL || r->text_len == 0 ||
 	    (!rb_decode_is_failure_notice(r) &&
@@ -1331,6 +1363,8 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 			r->rule = "decode:original-to";
 		}
 	}
+	success = success_notice(r->text, elen);
+	relayed = success && rb_memcasemem(r->text, elen, "relayed") != NULL;
 	delay = rb_memcasemem(r->text, elen, "will continue") != NULL ||
 		rb_memcasemem(r->text, elen, "will retry") != NULL ||
 		rb_memcasemem(r->text, elen, "still trying") != NULL ||
@@ -1365,6 +1399,14 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		}
 		if (rc->action != NULL && strcmp(rc->action, "delayed") == 0) {
 			rc->kind = RB_KIND_DELAY;
+			continue;
+		}
+		if (success && rb_code_class(rc->status) != 5 &&
+		    rb_code_class(rc->status) != 4 &&
+		    rb_code_class(rc->reply_code) != 5 &&
+		    rb_code_class(rc->reply_code) != 4) {
+			rc->action = relayed ? "relayed" : "delivered";
+			rc->kind = RB_KIND_DELIVERED;
 			continue;
 		}
 		rc->action = "failed";
