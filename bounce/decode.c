@@ -1078,6 +1078,18 @@ static size_t decode_subject(struct rb_report *r, struct rb_classifier *c,
 	return 0;
 }
 
+/* An Amazon SES notification mailed by SNS: the text is the JSON object
+ * itself (perhaps in SNS's {"Type":"Notification","Message":...}
+ * envelope), not JSON quoted under someone's words. */
+static bool ses_notification(const struct rb_report *r)
+{
+	size_t sp = strspn(r->text, " \t\r\n");
+
+	return sp < r->text_len && r->text[sp] == '{' &&
+	       (rb_memcasemem(r->text, r->text_len, "notificationType\\\"") != NULL ||
+		rb_memcasemem(r->text, r->text_len, "\"notificationType\"") != NULL);
+}
+
 /*
  * Amazon SES notifications forwarded as mail (SNS e-mail subscriptions):
  * {"notificationType":"Bounce","bounce":{"bouncedRecipients":[{
@@ -1092,6 +1104,8 @@ static size_t decode_ses_json(struct rb_report *r, struct rb_classifier *c,
 	char *t;
 	size_t before = r->n_rcpts;
 
+	if (!ses_notification(r))
+		return 0;
 	j = rb_json_locate(r->arena, expl, len, "notificationType", &end);
 	if (j == NULL)
 		return 0;
@@ -1340,9 +1354,7 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 	bool delay, success, relayed;
 
 	if (r->text == NULL || r->text_len == 0 ||
-	    (!rb_decode_is_failure_notice(r) &&
-	     rb_memcasemem(r->text, r->text_len, "notificationType\\\"") == NULL &&
-	     rb_memcasemem(r->text, r->text_len, "\"notificationType\"") == NULL))
+	    (!rb_decode_is_failure_notice(r) && !ses_notification(r)))
 		return;
 	elen = r->expl_len;
 	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++) {

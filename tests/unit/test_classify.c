@@ -699,6 +699,27 @@ static void test_not_bounces(void **state)
 	     "You are not a member of this mailing list "
 	     "<team@lists.dest.example>.\n",
 	     RB_KIND_BOUNCE, 1, "team@lists.dest.example"},
+	    /* an SNS complaint notification is the message itself */
+	    {"ses-complaint-json",
+	     "From: no-reply@sns.amazonaws.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: AWS Notification Message\n"
+	     "\n"
+	     "{\"notificationType\":\"Complaint\",\"complaint\":"
+	     "{\"complainedRecipients\":[{\"emailAddress\":"
+	     "\"kate@dest.example\"}],\"complaintFeedbackType\":\"abuse\"}}\n",
+	     RB_KIND_COMPLAINT, 1, "kate@dest.example"},
+	    /* the same JSON quoted under a person's words is no report */
+	    {"ses-complaint-json-quoted",
+	     "From: Carol <carol@dest.example>\n"
+	     "To: support@example.org\n"
+	     "Subject: please remove this one\n"
+	     "\n"
+	     "Is this person on our list?\n\n"
+	     "{\"notificationType\":\"Complaint\",\"complaint\":"
+	     "{\"complainedRecipients\":[{\"emailAddress\":"
+	     "\"kate@dest.example\"}],\"complaintFeedbackType\":\"abuse\"}}\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
 	    /* a success notice without a delivery-status part */
 	    {"success-text-only",
 	     "Return-Path: <>\n"
