@@ -128,8 +128,11 @@ static bool is_jmrp_legacy(const struct rb_report *r)
 	return r->from != NULL &&
 	       (rb_strcasecmp(r->from, "staff@hotmail.com") == 0 ||
 		rb_memcasemem(r->from, strlen(r->from), "@hotmail.com")) &&
+	       /* Microsoft's own subject, not a user's "Fwd: complaint
+		* about message ..." */
 	       subj != NULL &&
-	       rb_memcasemem(subj, strlen(subj), "complaint about message") &&
+	       rb_startswith_ci(subj + strspn(subj, " \t"),
+				"complaint about message") &&
 	       r->orig.found_in != NULL;
 }
 

@@ -720,6 +720,20 @@ static void test_not_bounces(void **state)
 	     "{\"complainedRecipients\":[{\"emailAddress\":"
 	     "\"kate@dest.example\"}],\"complaintFeedbackType\":\"abuse\"}}\n",
 	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a Hotmail user forwarding a message under Microsoft's JMRP
+	     * subject is no JMRP report */
+	    {"jmrp-subject-forwarded",
+	     "From: user@hotmail.com\n"
+	     "To: fbl@example.org\n"
+	     "Subject: Fwd: complaint about message from 192.0.2.1\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/mixed; boundary=\"B\"\n"
+	     "\n--B\nContent-Type: text/plain\n\nFYI\n"
+	     "\n--B\nContent-Type: message/rfc822\n\n"
+	     "From: news@example.org\nTo: lee@dest.example\n"
+	     "Subject: deals\n\nDeals\n"
+	     "\n--B--\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
 	    /* a success notice without a delivery-status part */
 	    {"success-text-only",
 	     "Return-Path: <>\n"
