@@ -268,6 +268,10 @@ const char *rb_not_report_why(const struct rb_report *r)
 		return "list or bulk mail";
 	if (ordinary && auto_submitted(r))
 		return "an application's automatic message";
+	/* delivery-status fields outside any delivery-status part of this
+	 * message (the caller only asks then): inside an attached message */
+	if (ordinary && r->ds_raw != NULL)
+		return "a delivery report attached or quoted by a person";
 	if (ordinary && forward_marker(r))
 		return "a message forwarded or quoted by a person";
 	if (ordinary && r->orig.found_in == NULL && !service_sender(r) &&

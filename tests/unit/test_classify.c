@@ -666,6 +666,28 @@ static void test_not_bounces(void **state)
 	     "\n"
 	     "<bob@dest.example>: 550 5.1.1 user unknown\n",
 	     RB_KIND_BOUNCE, 1, "bob@dest.example"},
+	    /* a DSN attached by a person, whose subject says nothing */
+	    {"dsn-attached-by-person",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: support@example.org\n"
+	     "Subject: is this address blocked?\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/mixed; boundary=\"F\"\n"
+	     "\n--F\nContent-Type: text/plain\n\nSee attached.\n"
+	     "\n--F\nContent-Type: message/rfc822\n\n"
+	     "From: MAILER-DAEMON@mx.other.example\n"
+	     "Subject: Undelivered Mail Returned to Sender\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/report; report-type=delivery-status; "
+	     "boundary=\"I\"\n"
+	     "\n--I\nContent-Type: message/delivery-status\n\n"
+	     "Reporting-MTA: dns; mx.other.example\n\n"
+	     "Final-Recipient: rfc822; erin@other.example\n"
+	     "Action: failed\nStatus: 5.1.1\n"
+	     "\n--I--\n"
+	     "\n--F--\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
 	    /* a forward whose subject does not say so: the marker line */
 	    {"forward-marker",
 	     "Return-Path: <carol@dest.example>\n"
