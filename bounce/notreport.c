@@ -89,6 +89,29 @@ static bool reply_or_forward(const char *s)
 	return false;
 }
 
+/* A forward prefix ("Fwd:", "Fw:", "WG:", "TR:", "I:", "Enc:", "RV:",
+ * "Doorst:", "VS:", "转发:") rather than a reply's. */
+static bool fwd_prefix(const char *s)
+{
+	static const char *const pfx[] = {
+		"fwd", "fw", "wg", "tr", "i", "enc", "rv", "doorst", "vs",
+		"\xe8\xbd\xac\xe5\x8f\x91",
+	};
+
+	if (s == NULL)
+		return false;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (size_t i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++) {
+		size_t n = strlen(pfx[i]);
+
+		if (rb_strncasecmp(s, pfx[i], n) == 0 &&
+		    (s[n] == ':' || (s[n] == ' ' && s[n + 1] == ':')))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Notifications a mail client or groupware writes about a message it did
  * receive: read and non-read receipts, delivery receipts, message recall
@@ -278,6 +301,13 @@ const char *rb_not_report_why(const struct rb_report *r)
 	    !failure_code(r))
 		return "an ordinary sender's words, with neither the returned "
 		       "message nor a server's failure code";
+	/* a reply to a message, by a person or a person's responder (RFC
+	 * 3834 responders use the null sender too): "Re:" subject,
+	 * In-Reply-To, and a From that is not the mail system */
+	if (reply_or_forward(r->subject) && !fwd_prefix(r->subject) &&
+	    rb_report_header(r, "In-Reply-To") != NULL &&
+	    !daemon_like(rb_report_header(r, "From")))
+		return "a reply by a person or a person's responder";
 	if (mua_notification(r->subject))
 		return "a mail client's receipt or recall notice";
 	return NULL;

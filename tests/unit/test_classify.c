@@ -688,6 +688,18 @@ static void test_not_bounces(void **state)
 	     "\n--I--\n"
 	     "\n--F--\n",
 	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* an RFC 3834 responder replying with the null sender and no
+	     * auto-reply header of its own */
+	    {"null-sender-reply",
+	     "Return-Path: <>\n"
+	     "From: Sara <sara@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "In-Reply-To: <orig1@example.org>\n"
+	     "Precedence: junk\n"
+	     "\n"
+	     "I am travelling. Colleagues: team@dest.example\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
 	    /* a forward whose subject does not say so: the marker line */
 	    {"forward-marker",
 	     "Return-Path: <carol@dest.example>\n"
