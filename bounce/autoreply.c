@@ -16,6 +16,17 @@ static bool subject_says_autoreply(const char *s)
 		"out of the office", "away from", "away until", "vacation",
 		"abwesenheit", "absence", "r\xc3\xa9ponse automatique",
 		"respuesta autom", "risposta automatica",
+		/* out of office in other languages: Dutch, Italian, Spanish,
+		 * Portuguese, Scandinavian, Polish, Czech, French, German */
+		"afwezig", "fuori ufficio", "fuera de la oficina",
+		"fuera de oficina", "fora do escrit", "resposta autom",
+		"automatisch antwoord", "automatisk svar", "fr\xc3\xa5nvarande",
+		"frav\xc3\xa6r", "poza biurem", "odpowied\xc5\xba automatyczna",
+		"automatick\xc3\xa1 odpov\xc4\x9b\xc4\x8f", "en cong\xc3\xa9",
+		"abwesenheitsnotiz", "out-of-office",
+		"\xe8\x87\xaa\xe5\x8a\xa8\xe5\x9b\x9e\xe5\xa4\x8d", /* 自动回复 */
+		"\xe8\x87\xaa\xe5\x8b\x95\xe5\x9b\x9e\xe8\xa6\x86", /* 自動回覆 */
+		"\xe8\x87\xaa\xe5\x8b\x95\xe5\xbf\x9c\xe7\xad\x94", /* 自動応答 */
 	};
 
 	if (s == NULL)

@@ -613,8 +613,35 @@ done:
 
 void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 {
+	bool ds_part;
+
 	if (r->fr_raw != NULL)
 		return; /* a complaint: fbl/ decides */
+	/* a delivery-status part of the message's own, not fields found in
+	 * the raw source (perhaps inside a forwarded attachment) */
+	ds_part = r->ds_raw != NULL && r->parts_seen != NULL &&
+		  strstr(r->parts_seen, "delivery-status") != NULL;
+	if (rb_is_mdn(r)) {
+		r->kind = RB_KIND_UNKNOWN;
+		r->rule = "mdn:disposition-notification";
+		r->why = "a read receipt or other disposition notification "
+			 "(RFC 8098), not a delivery report";
+		return;
+	}
+	if (!ds_part && (r->why = rb_not_report_why(r)) != NULL &&
+	    !rb_autoreply_detect(r)) {
+		r->kind = RB_KIND_UNKNOWN;
+		r->rule = "not-a-report";
+		return;
+	}
+	if (rb_is_double_bounce(r)) {
+		r->kind = RB_KIND_UNKNOWN;
+		r->rule = "double-bounce";
+		r->why = "the returned message had the null sender: a bounce "
+			 "of a bounce or of an automatic reply";
+		return;
+	}
+	r->why = NULL;
 	if (r->ds_raw != NULL && rb_dsn_read(r, &c->limits) > 0) {
 		r->rule = r->ds_global ? "mime:message/global-delivery-status"
 				       : "mime:message/delivery-status";

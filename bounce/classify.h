@@ -38,6 +38,21 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
  * @r->rule to the evidence when it is. */
 bool rb_autoreply_detect(struct rb_report *r);
 
+/* Is @r a message disposition notification (RFC 8098: read, deleted,
+ * displayed)? An MDN says what a reader did, never a delivery failure. */
+bool rb_is_mdn(const struct rb_report *r);
+
+/* Why @r, which has no delivery-status part of its own, is no delivery
+ * report although it may talk like one: a person replying or forwarding
+ * (ordinary envelope sender, "Re:"/"Fwd:" subject), list or bulk mail, an
+ * application's automatic message, a mail client's receipt or recall
+ * notice. NULL when none of these holds. */
+const char *rb_not_report_why(const struct rb_report *r);
+
+/* Did the returned message have the null reverse-path (a bounce of a
+ * bounce or of an auto-reply)? */
+bool rb_is_double_bounce(const struct rb_report *r);
+
 /* Default fault of a reason (DESIGN.md: whose failure it is). */
 enum rb_fault rb_reason_fault(const char *reason);
 

@@ -1095,6 +1095,70 @@ static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
 }
 
 /*
+ * The notice names the failed address only in its subject ("Delivery
+ * failure to a@example.net", "Undeliverable mail: <a@example.net>",
+ * "Mail System Error - Returned Mail: a@example.net"): the address right
+ * after the failure words, with the explanation as its diagnostic. The
+ * original subject after "Undeliverable: " is the sender's words, not the
+ * notice's: an address there is not taken.
+ */
+static size_t decode_subject(struct rb_report *r, struct rb_classifier *c,
+			     const char *expl, size_t len)
+{
+	static const char *const words[] = {
+		"delivery failure to", "delivery failed to", "failed delivery to",
+		"undeliverable to", "undeliverable mail:", "not delivered to",
+		"could not be delivered to", "returned mail:", "delivery to",
+		"user unknown", "unknown user", "mailbox unavailable",
+	};
+	const char *s = r->subject, *end, *at;
+	char *addr;
+
+	if (s == NULL)
+		return 0;
+	end = s + strlen(s);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		const char *hit = rb_memcasemem(s, (size_t)(end - s), words[i]);
+		const char *p;
+
+		if (hit == NULL)
+			continue;
+		p = hit + strlen(words[i]);
+		while (p < end && strchr(" :<\"'-", *p) != NULL)
+			p++;
+		/* the address itself, not one further on */
+		addr = address_after(r, p, end, strcspn(p, " "), &at);
+		if (addr == NULL || at != p)
+			continue;
+		{
+			struct rb_rcpt *rc = add(r, c, addr);
+
+			if (rc != NULL && rc->diagnostic == NULL && len > 0) {
+				char *d = rb_arena_strndup(
+					r->arena, expl, len < DIAG_MAX ? len : DIAG_MAX);
+
+				rb_str_squeeze(d);
+				rc->diagnostic = d;
+			}
+			return rc != NULL ? 1 : 0;
+		}
+	}
+	return 0;
+}
+
+/* An Amazon SES notification mailed by SNS: the text is the JSON object
+ * itself (perhaps in SNS's {"Type":"Notification","Message":...}
+ * envelope), not JSON quoted under someone's words. */
+static bool ses_notification(const struct rb_report *r)
+{
+	size_t sp = strspn(r->text, " \t\r\n");
+
+	return sp < r->text_len && r->text[sp] == '{' &&
+	       (rb_memcasemem(r->text, r->text_len, "notificationType\\\"") != NULL ||
+		rb_memcasemem(r->text, r->text_len, "\"notificationType\"") != NULL);
+}
+
+/*
  * Amazon SES notifications forwarded as mail (SNS e-mail subscriptions):
  * {"notificationType":"Bounce","bounce":{"bouncedRecipients":[{
  * "emailAddress":..,"action":..,"status":..,"diagnosticCode":..}], ...}}
@@ -1108,6 +1172,8 @@ static size_t decode_ses_json(struct rb_report *r, struct rb_classifier *c,
 	char *t;
 	size_t before = r->n_rcpts;
 
+	if (!ses_notification(r))
+		return 0;
 	j = rb_json_locate(r->arena, expl, len, "notificationType", &end);
 	if (j == NULL)
 		return 0;
@@ -1255,6 +1321,7 @@ static const struct {
 	{"decode:sections", decode_sections},
 	{"decode:generic", decode_generic},
 	{"decode:phrase", decode_phrase},
+	{"decode:subject", decode_subject},
 	{"decode:any-address", decode_any_address},
 };
 
@@ -1368,15 +1435,45 @@ static bool text_says_delay(const char *t, size_t len)
 	return false;
 }
 
+/*
+ * A success notice without a delivery-status part ("Your message has been
+ * successfully relayed to the following recipients", "Delivery to the
+ * following recipients was successful"): the words say success and
+ * nothing in the explanation says a failure.
+ */
+static bool success_notice(const char *t, size_t n)
+{
+	static const char *const ok[] = {
+		"successfully delivered", "successfully relayed",
+		"delivered successfully", "relayed successfully",
+		"was successful", "were successful",
+		"has been delivered to the following", "delivery succeeded",
+	};
+	static const char *const bad[] = {
+		"fail", "could not", "couldn't", "not delivered", "undeliver",
+		"unable", "error", "reject", "permanent", "delay", "not been",
+		"unknown", "will retry", "returned",
+	};
+	bool said = false;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]) && !said; i++)
+		said = rb_memcasemem(t, n, ok[i]) != NULL;
+	if (!said)
+		return false;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (rb_memcasemem(t, n, bad[i]) != NULL)
+			return false;
+	}
+	return true;
+}
+
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
 	size_t elen;
-	bool delay;
+	bool delay, success, relayed;
 
 	if (r->text == NULL || r->text_len == 0 ||
-	    (!rb_decode_is_failure_notice(r) &&
-	     rb_memcasemem(r->text, r->text_len, "notificationType\\\"") == NULL &&
-	     rb_memcasemem(r->text, r->text_len, "\"notificationType\"") == NULL))
+	    (!rb_decode_is_failure_notice(r) && !ses_notification(r)))
 		return;
 	elen = r->expl_len;
 	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++) {
@@ -1397,6 +1494,8 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 			r->rule = "decode:original-to";
 		}
 	}
+	success = success_notice(r->text, elen);
+	relayed = success && rb_memcasemem(r->text, elen, "relayed") != NULL;
 	delay = text_says_delay(r->text, elen);
 	for (size_t i = 0; i < r->n_rcpts; i++) {
 		struct rb_rcpt *rc = &r->rcpts[i];
@@ -1427,6 +1526,14 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		}
 		if (rc->action != NULL && strcmp(rc->action, "delayed") == 0) {
 			rc->kind = RB_KIND_DELAY;
+			continue;
+		}
+		if (success && rb_code_class(rc->status) != 5 &&
+		    rb_code_class(rc->status) != 4 &&
+		    rb_code_class(rc->reply_code) != 5 &&
+		    rb_code_class(rc->reply_code) != 4) {
+			rc->action = relayed ? "relayed" : "delivered";
+			rc->kind = RB_KIND_DELIVERED;
 			continue;
 		}
 		rc->action = "failed";

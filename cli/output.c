@@ -224,6 +224,7 @@ void rb_output_explain(FILE *fp, const char *source, const struct rb_report *r)
 	fprintf(fp, "%s\n", source);
 	line(fp, "kind", rb_kind_name(r->kind));
 	line(fp, "decided by", r->rule);
+	line(fp, "because", r->why);
 	line(fp, "parts read", r->parts_seen);
 	line(fp, "subject", r->subject);
 	line(fp, "from", r->from);

@@ -128,8 +128,11 @@ static bool is_jmrp_legacy(const struct rb_report *r)
 	return r->from != NULL &&
 	       (rb_strcasecmp(r->from, "staff@hotmail.com") == 0 ||
 		rb_memcasemem(r->from, strlen(r->from), "@hotmail.com")) &&
+	       /* Microsoft's own subject, not a user's "Fwd: complaint
+		* about message ..." */
 	       subj != NULL &&
-	       rb_memcasemem(subj, strlen(subj), "complaint about message") &&
+	       rb_startswith_ci(subj + strspn(subj, " \t"),
+				"complaint about message") &&
 	       r->orig.found_in != NULL;
 }
 
@@ -143,7 +146,15 @@ static bool read_ses_complaint(struct rb_report *r, const struct rb_limits *lim)
 
 	if (t == NULL)
 		return false;
-	j = rb_json_locate(r->arena, t, r->text_len, "notificationType", &end);
+	/* SNS mails the notification as the message itself: the text starts
+	 * with the JSON object. The JSON quoted further down (a person
+	 * forwarding the notification with words of their own) is hearsay,
+	 * not the provider's report. */
+	t += strspn(t, " \t\r\n");
+	if (*t != '{')
+		return false;
+	j = rb_json_locate(r->arena, t, r->text_len - (size_t)(t - r->text),
+			   "notificationType", &end);
 	if (j == NULL)
 		return false;
 	type = rb_json_get_string(r->arena, rb_json_value(j, end, "notificationType"),

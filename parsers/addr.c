@@ -42,6 +42,28 @@ bool rb_addr_plausible(const char *s)
 	return dot != NULL && dot[1] != '\0' && at[1] != '.';
 }
 
+/* "u.kim"@example.net is u.kim@example.net: quotes around a local part
+ * that is a dot-atom add nothing (RFC 5321 4.1.2: the simplest form), and
+ * an address must have one spelling to be suppressed and looked up. */
+static void unquote_local(char *s)
+{
+	char *at = strrchr(s, '@');
+	size_t n;
+
+	if (s[0] != '"' || at == NULL || at - s < 3 || at[-1] != '"')
+		return;
+	n = (size_t)(at - s) - 2;
+	if (s[1] == '.' || s[n] == '.')
+		return;
+	for (size_t i = 1; i <= n; i++) {
+		if (!atext((unsigned char)s[i]) ||
+		    (s[i] == '.' && s[i + 1] == '.'))
+			return;
+	}
+	memmove(s, s + 1, n);
+	memmove(s + n, at, strlen(at) + 1);
+}
+
 char *rb_addr_extract(struct rb_arena *a, const char *s)
 {
 	const char *semi, *lt, *at, *b, *e;
@@ -110,6 +132,7 @@ char *rb_addr_extract(struct rb_arena *a, const char *s)
 	out = rb_arena_strndup(a, b, (size_t)(e - b));
 	if (!rb_addr_plausible(out))
 		return NULL;
+	unquote_local(out);
 	rb_str_lower(strrchr(out, '@'));
 	return out;
 }

@@ -111,6 +111,7 @@ struct rb_report {
 	enum rb_kind kind;
 	unsigned flags; /* RB_PF_* from parsers/fields.h */
 	const char *rule; /* message-level decision (kind; why no recipient) */
+	const char *why;  /* words for explain behind that rule, or NULL */
 
 	/* the returned mail itself */
 	struct rb_hdr *headers;

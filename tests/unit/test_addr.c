@@ -38,6 +38,13 @@ static void test_extract(void **state)
 	    {"mailto:a@b.example", "a@b.example"},
 	    {"Delivery to a.b+tag@sub.b.example failed",
 	     "a.b+tag@sub.b.example"},
+	    /* quotes around a dot-atom local part add nothing; quotes
+	     * that are needed stay */
+	    {"rfc822; \"u.kim\"@Example.NET (via alias)", "u.kim@example.net"},
+	    {"<\"a+b\"@b.example>", "a+b@b.example"},
+	    {"\"a..b\"@b.example", "\"a..b\"@b.example"},
+	    {"\".a\"@b.example", "\".a\"@b.example"},
+	    {"rfc822; <>", NULL},
 	    {"nothing here", NULL},
 	    {"user@localhost", NULL},
 	    {"@b.example", NULL},

@@ -568,6 +568,248 @@ static void test_not_bounces(void **state)
 	     "Twenty percent off everything this week.\n",
 	     RB_KIND_UNKNOWN, 0, NULL},
 	    {"empty", "", RB_KIND_UNKNOWN, 0, NULL},
+	    /* RFC 8098 MDN from the mail system: a disposition, no failure */
+	    {"mdn-deleted",
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Message Disposition Notification\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/report; "
+	     "report-type=disposition-notification; boundary=\"B\"\n"
+	     "\n--B\nContent-Type: text/plain\n\n"
+	     "The message sent to bob@dest.example was deleted without "
+	     "being displayed.\n"
+	     "\n--B\nContent-Type: message/disposition-notification\n\n"
+	     "Final-Recipient: rfc822;bob@dest.example\n"
+	     "Disposition: automatic-action/MDN-sent-automatically; deleted\n"
+	     "\n--B--\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a person quoting a failure in a reply */
+	    {"human-reply-quotes-failure",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello - your mail bounced\n"
+	     "\n"
+	     "My colleague dan@dest.example says your mail could not be "
+	     "delivered: 550 5.1.1 user unknown.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a person forwarding a bounce as text */
+	    {"forwarded-bounce",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: support@example.org\n"
+	     "Subject: Fwd: Undelivered Mail Returned to Sender\n"
+	     "\n"
+	     "---------- Forwarded message ---------\n"
+	     "From: MAILER-DAEMON@mx.other.example\n\n"
+	     "<erin@other.example>: host mx.other.example said: 550 5.1.1 "
+	     "User unknown (in reply to RCPT TO command)\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a ticket system's acknowledgement quoting the request */
+	    {"ticket-ack",
+	     "Return-Path: <support@helpdesk.example>\n"
+	     "From: support@helpdesk.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: [#123] We received your request: delivery failed\n"
+	     "Auto-Submitted: auto-generated\n"
+	     "\n"
+	     "The delivery to the following recipient failed permanently:\n"
+	     "   frank@dest.example - 550 5.1.1 user unknown\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a newsletter about bounces */
+	    {"newsletter-about-bounces",
+	     "Return-Path: <bounce-1@news.example>\n"
+	     "From: news@news.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Delivery failed? Why mail bounces\n"
+	     "List-Unsubscribe: <mailto:u@news.example>\n"
+	     "\n"
+	     "550 5.1.1 User unknown: remove old@dest.example from your list.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* Outlook recall report from the null sender */
+	    {"recall-report",
+	     "Return-Path: <>\n"
+	     "From: Microsoft Outlook <exch@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Message Recall Failure: hello\n"
+	     "\n"
+	     "Your message could not be recalled. Recall failed for "
+	     "bob@dest.example.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a bounce whose returned message had the null sender */
+	    {"double-bounce",
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@relay.example\n"
+	     "To: postmaster@relay.example\n"
+	     "Subject: Undelivered Mail Returned to Sender\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/report; "
+	     "report-type=delivery-status; boundary=\"B\"\n"
+	     "\n--B\nContent-Type: message/delivery-status\n\n"
+	     "Reporting-MTA: dns; relay.example\n\n"
+	     "Final-Recipient: rfc822; bounces+x@relay.example\n"
+	     "Action: failed\nStatus: 5.1.1\n"
+	     "\n--B\nContent-Type: text/rfc822-headers\n\n"
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@mx.other.example\n"
+	     "Subject: Undelivered Mail Returned to Sender\n"
+	     "\n--B--\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* the same reply without a Return-Path: nothing says a person
+	     * sent it, a daemon's From does: still a bounce */
+	    {"daemon-reply-subject",
+	     "From: post_master@dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "\n"
+	     "<bob@dest.example>: 550 5.1.1 user unknown\n",
+	     RB_KIND_BOUNCE, 1, "bob@dest.example"},
+	    /* a DSN attached by a person, whose subject says nothing */
+	    {"dsn-attached-by-person",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: support@example.org\n"
+	     "Subject: is this address blocked?\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/mixed; boundary=\"F\"\n"
+	     "\n--F\nContent-Type: text/plain\n\nSee attached.\n"
+	     "\n--F\nContent-Type: message/rfc822\n\n"
+	     "From: MAILER-DAEMON@mx.other.example\n"
+	     "Subject: Undelivered Mail Returned to Sender\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/report; report-type=delivery-status; "
+	     "boundary=\"I\"\n"
+	     "\n--I\nContent-Type: message/delivery-status\n\n"
+	     "Reporting-MTA: dns; mx.other.example\n\n"
+	     "Final-Recipient: rfc822; erin@other.example\n"
+	     "Action: failed\nStatus: 5.1.1\n"
+	     "\n--I--\n"
+	     "\n--F--\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* an RFC 3834 responder replying with the null sender and no
+	     * auto-reply header of its own */
+	    {"null-sender-reply",
+	     "Return-Path: <>\n"
+	     "From: Sara <sara@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "In-Reply-To: <orig1@example.org>\n"
+	     "Precedence: junk\n"
+	     "\n"
+	     "I am travelling. Colleagues: team@dest.example\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a forward whose subject does not say so: the marker line */
+	    {"forward-marker",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: support@example.org\n"
+	     "Subject: why was this rejected?\n"
+	     "\n"
+	     "Please check.\n\n"
+	     "-------- Original Message --------\n"
+	     "From: MAILER-DAEMON@mx.other.example\n\n"
+	     "<erin@other.example>: 550 5.1.1 User unknown\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a person's own words about a failure: no code, no original */
+	    {"person-no-code",
+	     "Return-Path: <carol@dest.example>\n"
+	     "From: Carol <carol@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Mails to my colleague keep bouncing\n"
+	     "\n"
+	     "Your mails could not be delivered to\n"
+	     "dan@dest.example last week, his mailbox was full.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a list server's notice has no code either, but a role
+	     * sender: still read */
+	    {"list-server-notice",
+	     "Return-Path: <team-admin@lists.dest.example>\n"
+	     "From: team-admin@lists.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: You are not member (team ML)\n"
+	     "\n"
+	     "You are not a member of this mailing list "
+	     "<team@lists.dest.example>.\n",
+	     RB_KIND_BOUNCE, 1, "team@lists.dest.example"},
+	    /* an SNS complaint notification is the message itself */
+	    {"ses-complaint-json",
+	     "From: no-reply@sns.amazonaws.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: AWS Notification Message\n"
+	     "\n"
+	     "{\"notificationType\":\"Complaint\",\"complaint\":"
+	     "{\"complainedRecipients\":[{\"emailAddress\":"
+	     "\"kate@dest.example\"}],\"complaintFeedbackType\":\"abuse\"}}\n",
+	     RB_KIND_COMPLAINT, 1, "kate@dest.example"},
+	    /* the same JSON quoted under a person's words is no report */
+	    {"ses-complaint-json-quoted",
+	     "From: Carol <carol@dest.example>\n"
+	     "To: support@example.org\n"
+	     "Subject: please remove this one\n"
+	     "\n"
+	     "Is this person on our list?\n\n"
+	     "{\"notificationType\":\"Complaint\",\"complaint\":"
+	     "{\"complainedRecipients\":[{\"emailAddress\":"
+	     "\"kate@dest.example\"}],\"complaintFeedbackType\":\"abuse\"}}\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a Hotmail user forwarding a message under Microsoft's JMRP
+	     * subject is no JMRP report */
+	    {"jmrp-subject-forwarded",
+	     "From: user@hotmail.com\n"
+	     "To: fbl@example.org\n"
+	     "Subject: Fwd: complaint about message from 192.0.2.1\n"
+	     "MIME-Version: 1.0\n"
+	     "Content-Type: multipart/mixed; boundary=\"B\"\n"
+	     "\n--B\nContent-Type: text/plain\n\nFYI\n"
+	     "\n--B\nContent-Type: message/rfc822\n\n"
+	     "From: news@example.org\nTo: lee@dest.example\n"
+	     "Subject: deals\n\nDeals\n"
+	     "\n--B--\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* a success notice without a delivery-status part */
+	    {"success-text-only",
+	     "Return-Path: <>\n"
+	     "From: postmaster@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Delivery Status Notification (Relay)\n"
+	     "\n"
+	     "Your message has been successfully relayed to the following "
+	     "recipients, but the requested delivery status notifications "
+	     "may not be generated by the destination.\n\n"
+	     "       ivan@dest.example\n",
+	     RB_KIND_DELIVERED, 1, "ivan@dest.example"},
+	    /* success words next to a failure: the failure counts */
+	    {"success-and-failure-text",
+	     "Return-Path: <>\n"
+	     "From: postmaster@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Delivery Status Notification\n"
+	     "\n"
+	     "Delivery to some recipients was successful. Delivery to the "
+	     "following recipient failed permanently:\n\n"
+	     "       judy@dest.example\n",
+	     RB_KIND_BOUNCE, 1, "judy@dest.example"},
+	    /* the failed address only in the notice's subject */
+	    {"subject-only-recipient",
+	     "Return-Path: <>\n"
+	     "From: postmaster@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Delivery failure to gina@dest.example\n"
+	     "\n"
+	     "Your message could not be delivered.\n"
+	     "The remote server said: 550 mailbox unavailable\n",
+	     RB_KIND_BOUNCE, 1, "gina@dest.example"},
+	    /* an address in the original subject is the sender's words */
+	    {"address-in-original-subject",
+	     "Return-Path: <>\n"
+	     "From: postmaster@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Undeliverable: Lunch with hank@dest.example\n"
+	     "\n"
+	     "Your message could not be delivered.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
 	};
 
 	(void)state;
