@@ -611,6 +611,13 @@ done:
 	}
 }
 
+bool rb_rule_is_not_report(const char *rule)
+{
+	return rule != NULL && (strcmp(rule, RB_RULE_NOT_REPORT) == 0 ||
+				strcmp(rule, RB_RULE_MDN) == 0 ||
+				strcmp(rule, RB_RULE_DOUBLE_BOUNCE) == 0);
+}
+
 void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 {
 	bool ds_part;
@@ -623,7 +630,7 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 		  strstr(r->parts_seen, "delivery-status") != NULL;
 	if (rb_is_mdn(r)) {
 		r->kind = RB_KIND_UNKNOWN;
-		r->rule = "mdn:disposition-notification";
+		r->rule = RB_RULE_MDN;
 		r->why = "a read receipt or other disposition notification "
 			 "(RFC 8098), not a delivery report";
 		return;
@@ -631,12 +638,12 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 	if (!ds_part && (r->why = rb_not_report_why(r)) != NULL &&
 	    !rb_autoreply_detect(r)) {
 		r->kind = RB_KIND_UNKNOWN;
-		r->rule = "not-a-report";
+		r->rule = RB_RULE_NOT_REPORT;
 		return;
 	}
 	if (rb_is_double_bounce(r)) {
 		r->kind = RB_KIND_UNKNOWN;
-		r->rule = "double-bounce";
+		r->rule = RB_RULE_DOUBLE_BOUNCE;
 		r->why = "the returned message had the null sender: a bounce "
 			 "of a bounce or of an automatic reply";
 		return;
@@ -681,7 +688,7 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 			r->flags |= RB_PF_INVALID_SYNTAX; /* a DSN without one */
 		if (r->rule == NULL)
 			r->rule = r->ds_raw != NULL ? "dsn:no-recipient"
-						    : "not-a-report";
+						    : RB_RULE_NOT_REPORT;
 		r->kind = RB_KIND_UNKNOWN;
 		return;
 	}

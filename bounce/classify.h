@@ -53,6 +53,14 @@ const char *rb_not_report_why(const struct rb_report *r);
  * bounce or of an auto-reply)? */
 bool rb_is_double_bounce(const struct rb_report *r);
 
+/* The rule (r->rule) of mail that is no report: a person's or an
+ * application's message, a read receipt, a bounce of a bounce. The daemon
+ * leaves such mail where it was (or moves it to notreport_folder). */
+#define RB_RULE_NOT_REPORT "not-a-report"
+#define RB_RULE_MDN "mdn:disposition-notification"
+#define RB_RULE_DOUBLE_BOUNCE "double-bounce"
+bool rb_rule_is_not_report(const char *rule);
+
 /* Default fault of a reason (DESIGN.md: whose failure it is). */
 enum rb_fault rb_reason_fault(const char *reason);
 

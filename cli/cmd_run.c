@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_run.h"
+#include "bounce/classify.h"
 #include "cli/pipeline.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -134,7 +135,7 @@ static enum rb_ack decide(struct rb_report *r, const struct rb_source_config *sc
 		return RB_ACK_QUARANTINED;
 	if (r->n_rcpts > 0)
 		return RB_ACK_PROCESSED;
-	if (r->rule != NULL && strcmp(r->rule, "not-a-report") == 0)
+	if (rb_rule_is_not_report(r->rule))
 		return RB_ACK_NOT_REPORT;
 	/* No recipient. The writer quarantines only kind "unknown"; a report
 	 * of a known kind without a recipient (an autoreply whose sender
