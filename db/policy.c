@@ -14,7 +14,8 @@
 
 const char rb_db_policy_new_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS rb_new (id int8, event_time"
-	" timestamptz, kind text, recipient text, reason text, hard boolean,"
+	" timestamptz, kind text, recipient text, original_recipient text,"
+	" reason text, hard boolean,"
 	" fault text, blocklist text, sender text, sending_ip text,"
 	" feedback_type text) ON COMMIT DELETE ROWS";
 
@@ -53,12 +54,15 @@ static const char suppress_sql[] =
 	"WITH n AS (SELECT * FROM rb_new WHERE recipient LIKE '%_@_%'),"
 	" c0 AS ("
 	" SELECT CASE WHEN $1 = 'global' THEN 'global' ELSE n.sender END"
-	" AS scope, lower(n.recipient) AS rcpt, 'hard'::text AS category,"
+	" AS scope, lower(ad.addr) AS rcpt, 'hard'::text AS category,"
 	" coalesce(n.reason, 'undefined') AS reason, n.id AS ev,"
 	" n.event_time AS t0, n.event_time AS t1, 1::int8 AS hits,"
 	" CASE WHEN $2::int > 0 THEN n.event_time"
 	" + make_interval(days => $2::int) END AS exp"
-	" FROM n WHERE $1 <> 'none'"
+	" FROM n CROSS JOIN LATERAL (SELECT n.recipient UNION"
+	" SELECT n.original_recipient WHERE n.original_recipient LIKE '%_@_%'"
+	" AND lower(n.original_recipient) <> lower(n.recipient)) ad (addr)"
+	" WHERE $1 <> 'none'"
 	" AND rebound.is_hard_failure(n.kind, n.hard, n.fault)"
 	" UNION ALL"
 	" SELECT CASE WHEN $3 = 'global' THEN 'global' ELSE n.sender END,"

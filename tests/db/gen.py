@@ -3,8 +3,10 @@
 # tests/db/gen.py - writes small bounce and complaint messages for the
 # policy, reputation and report tests, one file per spec line read from
 # standard input:
-#   NAME|KIND|RECIPIENT|STATUS|SENDER|IP|WHEN|DIAGNOSTIC
+#   NAME|KIND|RECIPIENT|STATUS|SENDER|IP|WHEN|DIAGNOSTIC[|ORCPT]
 # KIND: dsn (failed), delay (delayed), arf (STATUS = feedback type).
+# ORCPT (dsn, delay): the Original-Recipient, the address the relay sent
+# to when RECIPIENT is where a forward led.
 # WHEN: an ISO date-time in UTC ("2024-06-01T12:00:00"), or "now", or
 # "now+Nm" / "now-Nd" (minutes, days). SENDER goes into X-AuthUser of the
 # original message, IP into its oldest Received line.
@@ -48,7 +50,7 @@ Reporting-MTA: dns; mx.relay.test
 Arrival-Date: {date}
 
 Final-Recipient: rfc822; {rcpt}
-Action: {action}
+{orcpt_line}Action: {action}
 Status: {status}
 Remote-MTA: dns; mx.{domain}
 Diagnostic-Code: smtp; {diag}
@@ -61,7 +63,7 @@ Received: from app.sender.test (app.sender.test [{ip}])
 	by mx.relay.test with ESMTPSA id Q{name}; {date}
 X-AuthUser: {sender}
 From: news@sender.test
-To: {rcpt}
+To: {to}
 Subject: hello {name}
 Message-ID: <orig-{name}@sender.test>
 Date: {date}
@@ -118,12 +120,15 @@ def main():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        name, kind, rcpt, status, sender, ip, w, diag = (line.split("|") + [""])[:8]
+        name, kind, rcpt, status, sender, ip, w, diag, orcpt = \
+            (line.split("|") + ["", ""])[:9]
         v = dict(name=name, rcpt=rcpt, status=status, sender=sender, ip=ip,
                  date=email.utils.format_datetime(when(w)),
                  domain=rcpt.split("@")[-1], diag=diag or ("550 " + status),
                  action="failed", what="failed",
-                 subject="Undelivered Mail Returned to Sender")
+                 subject="Undelivered Mail Returned to Sender",
+                 to=orcpt or rcpt,
+                 orcpt_line="Original-Recipient: rfc822; %s\n" % orcpt if orcpt else "")
         if kind == "delay":
             v.update(action="delayed", what="is delayed",
                      subject="Delayed Mail (still being retried)")

@@ -170,4 +170,24 @@ newdb policy_window3
 "$REBOUND" db migrate >/dev/null
 check_rc "only the two copies, soft_count 2" 0 "$REBOUND" ingest -c "$TMP/w2.conf" "$W/d1.eml" "$W/copy/d1.eml"
 check "one message twice is not two" "$(q "SELECT count(*) FROM rebound.suppression")" 0
+# a forward: the relay sent to the Original-Recipient (ORCPT), the address
+# it led to failed. The relay checks the address it sends to, so a hard
+# failure suppresses both; a soft one or a block only the final address
+# as before (soft) or nothing (sender fault).
+newdb policy_orcpt
+"$REBOUND" db migrate >/dev/null
+O=$TMP/o
+gen "$O" <<EOF2
+a1|dsn|Gone@forward.example|5.1.1|alice|198.51.100.1|now-1d|550 5.1.1 user unknown|Alias@relay-customer.example
+a2|dsn|same@example.org|5.1.1|alice|198.51.100.1|now-1d|550 5.1.1 user unknown|Same@Example.org
+a3|dsn|blk@forward.example|5.7.1|alice|198.51.100.7|now-1d|$S4150|blkalias@relay-customer.example
+EOF2
+check_rc "ingest bounces of forwarded mail" 0 "$REBOUND" ingest "$O"
+check "the Original-Recipient is stored" "$(q "SELECT original_recipient FROM rebound.event WHERE recipient = 'Gone@forward.example'")" "Alias@relay-customer.example"
+check "hard: the address sent to is suppressed, from the same event" \
+	"$(q "SELECT recipient || ' ' || category || ' ' || (source_event = (SELECT id FROM rebound.event WHERE recipient = 'Gone@forward.example')) FROM rebound.suppression WHERE recipient LIKE '%relay-customer%'")" \
+	"alias@relay-customer.example hard true"
+check "hard: and the final address" "$(sup gone@forward.example)" 1
+check "the same address in both fields: one entry" "$(q "SELECT count(*) FROM rebound.suppression WHERE recipient = 'same@example.org'")" 1
+check "a block through a forward suppresses neither" "$(q "SELECT count(*) FROM rebound.suppression WHERE recipient LIKE 'blk%'")" 0
 done_testing
