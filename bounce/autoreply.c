@@ -31,11 +31,8 @@ static bool subject_says_autoreply(const char *s)
 
 	if (s == NULL)
 		return false;
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		if (rb_memcasemem(s, strlen(s), marks[i]) != NULL)
-			return true;
-	}
-	return false;
+	return rb_contains_any(s, strlen(s), marks,
+			       sizeof(marks) / sizeof(marks[0]));
 }
 
 static bool looks_like_failure(const struct rb_report *r)
@@ -58,11 +55,8 @@ static bool looks_like_failure(const struct rb_report *r)
 
 	if (s == NULL)
 		return false;
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		if (rb_memcasemem(s, strlen(s), marks[i]) != NULL)
-			return true;
-	}
-	return false;
+	return rb_contains_any(s, strlen(s), marks,
+			       sizeof(marks) / sizeof(marks[0]));
 }
 
 bool rb_autoreply_detect(struct rb_report *r)

@@ -83,22 +83,17 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 	};
 
 	if (r->subject != NULL) {
-		for (size_t i = 0; i < sizeof(subj) / sizeof(subj[0]); i++) {
-			if (rb_memcasemem(r->subject, strlen(r->subject), subj[i]))
-				return true;
-		}
+		if (rb_contains_any(r->subject, strlen(r->subject), subj,
+				    sizeof(subj) / sizeof(subj[0])))
+			return true;
 		/* Japanese notices: "...エラー..." (error) */
 		if (strstr(r->subject, "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc") != NULL)
 			return true;
 	}
 	/* a notice from an ordinary-looking sender that says what failed */
-	if (r->text != NULL) {
-		for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
-			if (rb_memcasemem(r->text, r->expl_len, text[i]))
-				return true;
-		}
-	}
-	return false;
+	return r->text != NULL &&
+	       rb_contains_any(r->text, r->expl_len, text,
+			       sizeof(text) / sizeof(text[0]));
 }
 
 /* Does the line at @p name an address other than @rcpt (the next
@@ -1423,16 +1418,7 @@ static bool text_says_delay(const char *t, size_t len)
 		"\xe5\xb0\x86\xe7\xbb\xa7\xe7\xbb\xad\xe5\xb0\x9d\xe8\xaf\x95",
 	};
 
-	bool high = rb_has_high(t, len);
-
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		/* a word with non-ASCII letters cannot be in ASCII text */
-		if (!high && rb_has_high(words[i], strlen(words[i])))
-			continue;
-		if (rb_memcasemem(t, len, words[i]) != NULL)
-			return true;
-	}
-	return false;
+	return rb_contains_any(t, len, words, sizeof(words) / sizeof(words[0]));
 }
 
 /*
@@ -1454,17 +1440,8 @@ static bool success_notice(const char *t, size_t n)
 		"unable", "error", "reject", "permanent", "delay", "not been",
 		"unknown", "will retry", "returned",
 	};
-	bool said = false;
-
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]) && !said; i++)
-		said = rb_memcasemem(t, n, ok[i]) != NULL;
-	if (!said)
-		return false;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (rb_memcasemem(t, n, bad[i]) != NULL)
-			return false;
-	}
-	return true;
+	return rb_contains_any(t, n, ok, sizeof(ok) / sizeof(ok[0])) &&
+	       !rb_contains_any(t, n, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)

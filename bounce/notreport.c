@@ -25,11 +25,8 @@ static bool daemon_like(const char *s)
 
 	if (s == NULL)
 		return false;
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		if (rb_memcasemem(s, strlen(s), marks[i]) != NULL)
-			return true;
-	}
-	return false;
+	return rb_contains_any(s, strlen(s), marks,
+			       sizeof(marks) / sizeof(marks[0]));
 }
 
 /*
@@ -207,10 +204,9 @@ static bool forward_marker(const struct rb_report *r)
 		 * message:" alone on its line */
 		if (n > 12 && n < 90 &&
 		    (p[0] == '-' || p[0] == ' ' || rb_startswith_ci(p, "begin "))) {
-			for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-				if (rb_memcasemem(p, n, marks[i]) != NULL)
-					return true;
-			}
+			if (rb_contains_any(p, n, marks,
+					    sizeof(marks) / sizeof(marks[0])))
+				return true;
 		}
 		p = nl ? nl + 1 : end;
 	}
@@ -274,11 +270,7 @@ static bool service_sender(const struct rb_report *r)
 		if (ll > n && rb_strncasecmp(at - n, suffix[i], n) == 0)
 			return true;
 	}
-	for (size_t i = 0; i < sizeof(word) / sizeof(word[0]); i++) {
-		if (rb_memcasemem(a, ll, word[i]) != NULL)
-			return true;
-	}
-	return false;
+	return rb_contains_any(a, ll, word, sizeof(word) / sizeof(word[0]));
 }
 
 const char *rb_not_report_why(const struct rb_report *r)

@@ -95,6 +95,20 @@ bool rb_has_high(const char *s, size_t len)
 	return false;
 }
 
+bool rb_contains_any(const char *hay, size_t len, const char *const *needles,
+		     size_t n)
+{
+	bool high = rb_has_high(hay, len);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!high && rb_has_high(needles[i], strlen(needles[i])))
+			continue;
+		if (rb_memcasemem(hay, len, needles[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
 const char *rb_memcasemem(const char *hay, size_t len, const char *needle)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101);

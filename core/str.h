@@ -19,6 +19,11 @@ size_t rb_strlcpy(char *dst, const char *src, size_t size);
 int rb_parse_u32(const char *s, uint32_t *out_r);
 int rb_parse_u64(const char *s, uint64_t *out_r);
 
+/* Does any of the @n @needles occur in @len bytes of @hay, ASCII case
+ * folded? Needles with non-ASCII letters are not searched in ASCII text. */
+bool rb_contains_any(const char *hay, size_t len, const char *const *needles,
+		     size_t n);
+
 /* Does @len bytes of @s hold a byte >= 0x80 (non-ASCII text)? */
 bool rb_has_high(const char *s, size_t len);
 
