@@ -177,6 +177,22 @@ static const char *reply_above(const char *t, const char *b)
 	return best;
 }
 
+/* Does the address that ends at @p end its line with a colon, with the
+ * reason on the indented lines below ("For recipient a:\n  Remote SMTP
+ * server replied: 550 ...", "<a>:\n    reason")? */
+static bool heads_indented_reason(const char *p, const char *end)
+{
+	if (p < end && (*p == '>' || *p == '"'))
+		p++;
+	if (p >= end || *p != ':')
+		return false;
+	p++;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	return end - p >= 3 && p[0] == '\n' && (p[1] == ' ' || p[1] == '\t') &&
+	       p[2] != '\n';
+}
+
 void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 {
 	size_t elen, alen;
@@ -201,7 +217,10 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 			lb--;
 		if (field_line(lb + strspn(lb, " \t"), end))
 			continue;
-		score = reason_follows(t, hit, alen, end) ? 2 : 1;
+		score = reason_follows(t, hit, alen, end) ||
+				heads_indented_reason(hit + alen, end)
+			? 2
+			: 1;
 		if (score > best) {
 			best = score;
 			b = lb;
@@ -727,8 +746,12 @@ static char *address_after(struct rb_report *r, const char *p,
 static bool same_label(const char *b, const char *pos, const char *f,
 		       const char *g)
 {
-	size_t n = (size_t)(pos - b);
+	size_t n;
 
+	/* the paragraph at @f starts after its blanks: so does the label */
+	while (b < pos && (*b == ' ' || *b == '\t'))
+		b++;
+	n = (size_t)(pos - b);
 	while (n > 0 && (b[n - 1] == '<' || b[n - 1] == '"' || b[n - 1] == ' ' ||
 			 b[n - 1] == '\t'))
 		n--;
@@ -799,6 +822,153 @@ static char *paragraph(struct rb_report *r, const char *text, const char *end,
 	return d;
 }
 
+/* The address that starts the line at @q (after an optional '<' or
+ * '"'), alone as a word: "a@x", "<a@x> (550 ...)", "a@x    (reason)". */
+static char *item_address(struct rb_report *r, const char *q, const char *le,
+			  const char **at_r)
+{
+	const char *te;
+	char *addr;
+
+	while (q < le && (*q == '<' || *q == '"'))
+		q++;
+	te = q;
+	while (te < le && strchr(" \t<>\"(),;", *te) == NULL)
+		te++;
+	if (te == q || memchr(q, '@', (size_t)(te - q)) == NULL)
+		return NULL;
+	if (te > q && te[-1] == ':')
+		te--;
+	addr = rb_addr_extract(r->arena, rb_arena_strndup(r->arena, q,
+							  (size_t)(te - q)));
+	if (addr == NULL || strlen(addr) != (size_t)(te - q) ||
+	    rb_strncasecmp(addr, q, (size_t)(te - q)) != 0 ||
+	    ignorable_addr(r, addr))
+		return NULL;
+	*at_r = q;
+	return addr;
+}
+
+/* The leading blanks of the line at @p. */
+static size_t indent_of(const char *p, const char *le)
+{
+	size_t n = 0;
+
+	while (p + n < le && (p[n] == ' ' || p[n] == '\t'))
+		n++;
+	return n;
+}
+
+/* A list item's own diagnostic: its line and the more indented lines
+ * that continue it, or NULL when that says no more than the address. */
+static char *item_diag(struct rb_report *r, const char *b, const char *end,
+		       size_t ind, size_t alen)
+{
+	const char *e = memchr(b, '\n', (size_t)(end - b));
+	char *d;
+
+	e = e ? e : end;
+	while (e < end && (size_t)(e - b) < DIAG_MAX) {
+		const char *n = e + 1, *nl;
+
+		if (n >= end)
+			break;
+		nl = memchr(n, '\n', (size_t)(end - n));
+		nl = nl ? nl : end;
+		if (nl == n || indent_of(n, nl) <= ind ||
+		    indent_of(n, nl) == (size_t)(nl - n))
+			break;
+		e = nl;
+	}
+	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+	rb_str_squeeze(d);
+	return strlen(d) < alen + 6 ? NULL : d;
+}
+
+/*
+ * The other recipients of a list whose first item a phrase named (@at,
+ * @first): the lines that repeat the first item's line prefix and start
+ * with an address. A prefix of blanks and bullets ("    * a", "  a
+ * (550 ...)") makes a list of consecutive lines (the items' more
+ * indented continuation lines and blank lines may stand between them);
+ * each item's diagnostic is its own line and continuation, not the whole
+ * list. A label that ends in a colon ("Recipient address: a") is
+ * repeated by the next recipients' blocks anywhere below; each block's
+ * paragraph is its diagnostic. Any other text before the address (a
+ * sentence) makes no list. Returns how many recipients were added.
+ */
+static size_t phrase_list(struct rb_report *r, struct rb_classifier *c,
+			  const char *expl, const char *end, const char *at,
+			  struct rb_rcpt *first)
+{
+	const char *b = at, *p;
+	size_t plen, ind, before = r->n_rcpts, items = 0;
+	bool label = false, blank = false;
+
+	while (b > expl && b[-1] != '\n')
+		b--;
+	plen = (size_t)(at - b);
+	while (plen > 0 && (b[plen - 1] == '<' || b[plen - 1] == '"'))
+		plen--;
+	ind = indent_of(b, b + plen);
+	for (size_t k = 0; k < plen; k++) {
+		unsigned char ch = (unsigned char)b[k];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9'))
+			label = true;
+	}
+	if (label) {
+		size_t l = plen;
+
+		while (l > 0 && (b[l - 1] == ' ' || b[l - 1] == '\t'))
+			l--;
+		if (l == 0 || b[l - 1] != ':')
+			return 0;
+	}
+	p = memchr(at, '\n', (size_t)(end - at));
+	while (p != NULL && ++p < end) {
+		const char *le = memchr(p, '\n', (size_t)(end - p));
+		const char *iat;
+		char *addr;
+
+		le = le ? le : end;
+		if (indent_of(p, le) == (size_t)(le - p)) {
+			blank = true;
+			p = le < end ? le : NULL;
+			continue;
+		}
+		addr = (size_t)(le - p) > plen && memcmp(p, b, plen) == 0
+			       ? item_address(r, p + plen, le, &iat)
+			       : NULL;
+		if (addr != NULL && !contact_address(expl, iat)) {
+			struct rb_rcpt *rc = add(r, c, addr);
+
+			if (rc != NULL && rc != first && rc->diagnostic == NULL) {
+				rc->diagnostic =
+					label ? paragraph(r, expl, end, iat)
+					      : item_diag(r, p, end, ind,
+							  strlen(addr));
+				if (rc->diagnostic == NULL)
+					rb_decode_diagnostic_for(r, rc);
+			}
+			items++;
+			blank = false;
+		} else if (!label &&
+			   (blank || indent_of(p, le) <= ind)) {
+			break;
+		}
+		p = le < end ? le : NULL;
+	}
+	if (!label && items > 0 && first != NULL) {
+		first->diagnostic =
+			item_diag(r, b, end, ind, strlen(first->recipient));
+		if (first->diagnostic == NULL)
+			rb_decode_diagnostic_for(r, first);
+	}
+	return r->n_rcpts - before;
+}
+
 /*
  * Phrases that name the failed recipient, in the words of many MTAs:
  * "There was an error delivering your mail to <a>", "could not be
@@ -846,10 +1016,15 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 			char *addr = address_after(r, from, end, 160, &at);
 
 			if (addr != NULL) {
+				size_t had = r->n_rcpts;
 				struct rb_rcpt *rc = add(r, c, addr);
 
 				if (rc != NULL && rc->diagnostic == NULL)
 					rc->diagnostic = paragraph(r, expl, end, at);
+				/* the first item of a list of recipients */
+				if (rc != NULL && r->n_rcpts > had &&
+				    strcmp(phrases[i], "to:") != 0)
+					phrase_list(r, c, expl, end, at, rc);
 			}
 			p = from;
 		}
@@ -1467,6 +1642,53 @@ static bool success_notice(const char *t, size_t n)
 	return true;
 }
 
+/*
+ * With several recipients and no words found next to @rc, its part of
+ * the explanation: from the line that first names it to the line that
+ * names the next recipient (Domino repeats "was not delivered to: a
+ * because: reason" per recipient). The whole text would give every
+ * recipient the first one's reason. NULL with one recipient or when the
+ * stretch says no more than the address.
+ */
+static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
+{
+	const char *t = r->text, *end = r->text + r->expl_len, *hit, *b, *e;
+	size_t alen;
+	char *d;
+
+	if (r->n_rcpts < 2 || rc->recipient == NULL ||
+	    (hit = rb_memcasemem(t, r->expl_len, rc->recipient)) == NULL)
+		return NULL;
+	alen = strlen(rc->recipient);
+	b = hit;
+	while (b > t && b[-1] != '\n')
+		b--;
+	e = memchr(hit, '\n', (size_t)(end - hit));
+	while (e != NULL && e < end && (size_t)(e - b) < DIAG_MAX) {
+		const char *n = e + 1, *nl;
+		bool other = false;
+
+		nl = n < end ? memchr(n, '\n', (size_t)(end - n)) : NULL;
+		nl = nl ? nl : end;
+		for (size_t k = 0; k < r->n_rcpts && !other; k++) {
+			const char *a = r->rcpts[k].recipient;
+
+			other = a != NULL && &r->rcpts[k] != rc &&
+				rb_memcasemem(n, (size_t)(nl - n), a) != NULL;
+		}
+		if (other || n >= end)
+			break;
+		e = nl;
+	}
+	if (e == NULL || e > end)
+		e = end;
+	if ((size_t)(e - b) > DIAG_MAX)
+		e = b + DIAG_MAX;
+	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+	rb_str_squeeze(d);
+	return strlen(d) < alen + 6 ? NULL : d;
+}
+
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
 	size_t elen;
@@ -1513,6 +1735,8 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		}
 		if (rc->status[0] != '\0' && rc->status_from == NULL)
 			rc->status_from = "diagnostic";
+		if (rc->diagnostic == NULL)
+			rc->diagnostic = own_stretch(r, rc);
 		if (rc->diagnostic == NULL) {
 			char *s = rb_arena_strndup(r->arena, r->text,
 						   elen < DIAG_MAX ? elen : DIAG_MAX);
