@@ -442,8 +442,8 @@ static char *named_sending_ip(struct rb_arena *a, const char *d)
 }
 
 /*
- * Does @rc have its own diagnostic while another recipient of the same
- * report has different words? Then the notice's text tells several
+ * Do @rc and another recipient of the same report have different words
+ * (or one has words and the other none)? Then the notice's text tells several
  * recipients' stories ("User unknown" for one, "Illegal host/domain name"
  * for the next) and rules `on body` would give one recipient's reason to
  * all of them.
@@ -451,12 +451,14 @@ static char *named_sending_ip(struct rb_arena *a, const char *d)
 static bool own_words_among_others(const struct rb_report *r,
 				   const struct rb_rcpt *rc)
 {
-	if (rc->diagnostic == NULL || r->n_rcpts < 2)
+	if (r->n_rcpts < 2)
 		return false;
 	for (size_t k = 0; k < r->n_rcpts; k++) {
 		const struct rb_rcpt *o = &r->rcpts[k];
 
-		if (o != rc && o->diagnostic != NULL &&
+		if (o == rc || (o->diagnostic == NULL && rc->diagnostic == NULL))
+			continue;
+		if (o->diagnostic == NULL || rc->diagnostic == NULL ||
 		    strcmp(o->diagnostic, rc->diagnostic) != 0)
 			return true;
 	}

@@ -1647,8 +1647,10 @@ static bool success_notice(const char *t, size_t n)
  * the explanation: from the line that first names it to the line that
  * names the next recipient (Domino repeats "was not delivered to: a
  * because: reason" per recipient). The whole text would give every
- * recipient the first one's reason. NULL with one recipient or when the
- * stretch says no more than the address.
+ * recipient the first one's reason. The stretch also ends at a section
+ * rule or a transcript ("----- Transcript of session follows -----",
+ * ">>> RCPT To:"), which belong to no one recipient. NULL with one
+ * recipient or when the stretch says no more than the address.
  */
 static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 {
@@ -1675,6 +1677,15 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 
 			other = a != NULL && &r->rcpts[k] != rc &&
 				rb_memcasemem(n, (size_t)(nl - n), a) != NULL;
+		}
+		{
+			const char *q = n + indent_of(n, nl);
+
+			if (nl - q >= 3 &&
+			    (strncmp(q, "---", 3) == 0 || strncmp(q, "===", 3) == 0 ||
+			     strncmp(q, "***", 3) == 0 || strncmp(q, ">>>", 3) == 0 ||
+			     strncmp(q, "<<<", 3) == 0 || strncmp(q, "...", 3) == 0))
+				other = true;
 		}
 		if (other || n >= end)
 			break;
@@ -1735,9 +1746,12 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		}
 		if (rc->status[0] != '\0' && rc->status_from == NULL)
 			rc->status_from = "diagnostic";
-		if (rc->diagnostic == NULL)
+		if (rc->diagnostic == NULL && r->n_rcpts > 1 &&
+		    rb_memcasemem(r->text, elen, rc->recipient) != NULL) {
+			/* named among others: its own stretch or nothing,
+			 * never the others' words */
 			rc->diagnostic = own_stretch(r, rc);
-		if (rc->diagnostic == NULL) {
+		} else if (rc->diagnostic == NULL) {
 			char *s = rb_arena_strndup(r->arena, r->text,
 						   elen < DIAG_MAX ? elen : DIAG_MAX);
 
