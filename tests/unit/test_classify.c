@@ -830,6 +830,99 @@ static void test_not_bounces(void **state)
 	}
 }
 
+/* ---- text notices that list several recipients ------------------------ */
+
+/* Each recipient of a plain-text notice gets its own words: the rest of a
+ * list whose first item a phrase named, repeated labels, repeated
+ * per-recipient blocks; a recipient named among others without words of
+ * its own takes none of theirs (no body rule decides it). */
+static void test_text_multi(void **state)
+{
+	static const char head[] = "Return-Path: <>\n"
+				   "From: postmaster@mx.dest.example\n"
+				   "To: sender@example.org\n"
+				   "Subject: Undeliverable mail\n"
+				   "\n";
+	static const struct {
+		const char *name;
+		const char *body;
+		size_t n;
+		const char *rcpt[3];
+		const char *reason[3];
+	} rows[] = {
+	    {"bullet-list",
+	     "Delivery to the following recipients failed permanently:\n\n"
+	     "    * a@dest.example\n"
+	     "    * b@dest.example\n\n"
+	     "For recipient a@dest.example:\n"
+	     "  Remote server replied: 550 5.1.1 User unknown\n\n"
+	     "For recipient b@dest.example:\n"
+	     "  Remote server replied: 552 5.2.2 Mailbox full\n",
+	     2,
+	     {"a@dest.example", "b@dest.example"},
+	     {"userunknown", "mailboxfull"}},
+	    {"indented-list-with-reasons",
+	     "The following recipients could not be delivered:\n"
+	     "    c@dest.example    (550 5.1.1 User unknown)\n"
+	     "    d@dest.example    (552 5.2.2 Mailbox full)\n",
+	     2,
+	     {"c@dest.example", "d@dest.example"},
+	     {"userunknown", "mailboxfull"}},
+	    {"repeated-label",
+	     "Your message cannot be delivered to the following recipients:\n\n"
+	     "  Recipient address: e@dest.example\n"
+	     "  Reason: 550 5.1.1 User unknown\n\n"
+	     "  Recipient address: f@dest.example\n"
+	     "  Reason: Illegal host/domain name found\n\n"
+	     "  Recipient address: g@dest.example\n"
+	     "  Reason: Over quota\n",
+	     3,
+	     {"e@dest.example", "f@dest.example", "g@dest.example"},
+	     {"userunknown", "hostunknown", "mailboxfull"}},
+	    {"repeated-blocks",
+	     "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n"
+	     "  h@dest.example\n\nbecause:\n\n"
+	     "  User h (h@dest.example) not listed in Domino Directory\n\n"
+	     "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n"
+	     "  i@dest.example\n\nbecause:\n\n"
+	     "  Something nobody has a rule for\n",
+	     2,
+	     {"h@dest.example", "i@dest.example"},
+	     {"userunknown", "undefined"}},
+	    {"named-without-words",
+	     "   ----- The following addresses had permanent fatal errors -----\n"
+	     "<j@dest.example>\n<k@other.example>\n\n"
+	     "   ----- Transcript of session follows -----\n"
+	     "... while talking to mx.dest.example.:\n"
+	     ">>> RCPT To:<j@dest.example>\n"
+	     "<<< 550 5.1.1 <j@dest.example>... User unknown\n"
+	     "550 5.1.1 <j@dest.example>... User unknown\n",
+	     2,
+	     {"j@dest.example", "k@other.example"},
+	     {"userunknown", "undefined"}},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, head);
+		rb_buf_adds(&b, rows[i].body);
+		r = run_str(rb_buf_str(&b));
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, rows[i].n);
+		for (size_t k = 0; k < rows[i].n && k < r->n_rcpts; k++) {
+			CHECK_STR(rows[i].name, "recipient", r->rcpts[k].recipient,
+				  rows[i].rcpt[k]);
+			CHECK_STR(rows[i].name, "reason", r->rcpts[k].reason,
+				  rows[i].reason[k]);
+		}
+		rb_report_free(&r);
+		rb_buf_free(&b);
+	}
+}
+
 static int group_setup(void **state)
 {
 	struct rb_error err;
@@ -863,6 +956,7 @@ int main(void)
 	    cmocka_unit_test(test_complaints),
 	    cmocka_unit_test(test_complaint_sender),
 	    cmocka_unit_test(test_not_bounces),
+	    cmocka_unit_test(test_text_multi),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
