@@ -460,8 +460,20 @@ static void finish_diag(struct rb_report *r, struct rb_rcpt *rc,
 		return;
 	s = rb_arena_strdup(r->arena, rb_buf_str(d));
 	rb_str_squeeze(s);
-	if (rc->diagnostic == NULL || *rc->diagnostic == '\0')
+	if (rc->diagnostic == NULL || *rc->diagnostic == '\0') {
 		rc->diagnostic = s;
+	} else {
+		/* a second block for the same recipient that gives the
+		 * server's code where the first gave only words (Exchange's
+		 * "Diagnostic information for administrators" after its
+		 * list of recipients) is the server's own words */
+		char st[RB_STATUS_MAX];
+		size_t off;
+
+		if (rb_status_find(rc->diagnostic, st, &off) != 0 &&
+		    rb_status_find(s, st, &off) == 0)
+			rc->diagnostic = s;
+	}
 	rb_buf_reset(d);
 }
 
@@ -492,8 +504,11 @@ static bool contact_address(const char *t, const char *at)
 			lb--;
 		if (at - lb > 240)
 			lb = at - 240;
-		/* only when the address starts its own line */
-		if (strspn(b, " \t<\"") != (size_t)(at - b))
+		/* only when the address starts its own line, and not after a
+		 * finished sentence ("... please contact your helpdesk.\n\n
+		 * next-recipient@x": Exchange's list of recipients) */
+		if (strspn(b, " \t<\"") != (size_t)(at - b) ||
+		    (q > t && (q[-1] == '.' || q[-1] == '!')))
 			lb = b;
 	}
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
