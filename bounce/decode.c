@@ -553,6 +553,31 @@ static bool sendmail_rcpt_line(const char *lt)
 	}
 }
 
+/* Does the line introduce a list of recipients that did not fail
+ * (Domino's "Your message was sent to the following recipients as
+ * well:", "was delivered to the following recipients:")? */
+static bool others_list_intro(const char *p, size_t n)
+{
+	static const char *const words[] = {
+		"recipients as well", "also sent to", "was also delivered",
+		"successfully delivered to", "delivered successfully to",
+		"was delivered to the following", "delivery succeeded",
+		"delivery to the following recipients was successful",
+	};
+	static const char *const negations[] = {" not ", "n't", "fail",
+						"unable", "undeliver"};
+
+	for (size_t i = 0; i < sizeof(negations) / sizeof(negations[0]); i++) {
+		if (rb_memcasemem(p, n, negations[i]) != NULL)
+			return false;
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (rb_memcasemem(p, n, words[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Generic layout: an address alone on a line, followed by indented or
  * plain lines of explanation until a blank line or the next address
@@ -574,6 +599,7 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 	size_t before = r->n_rcpts;
 	bool closed = false; /* cur's transcript line is complete */
 	bool rcpt_cmd = false; /* the last ">>>" command was RCPT */
+	bool others = false; /* in a list of recipients that did not fail */
 
 	rb_buf_init(&d, DIAG_MAX);
 	rb_buf_init(&reply, DIAG_MAX);
@@ -595,6 +621,14 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			continue;
 		}
 		addr = lone_address(r->arena, p, n);
+		if (addr == NULL)
+			others = others_list_intro(p, n);
+		else if (others) {
+			finish_diag(r, cur, &d);
+			cur = NULL;
+			p = next;
+			continue;
+		}
 		if (addr != NULL &&
 		    !not_recipient(r, expl, p + strspn(p, " \t<\""), addr)) {
 			finish_diag(r, cur, &d);
@@ -1026,9 +1060,20 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 		const char *hit;
 
 		while ((hit = rb_memcasemem(p, (size_t)(end - p), phrases[i]))) {
-			const char *at;
+			const char *at, *lb = hit, *le;
 			const char *from = hit + strlen(phrases[i]);
-			char *addr = address_after(r, from, end, 160, &at);
+			char *addr;
+
+			while (lb > expl && lb[-1] != '\n')
+				lb--;
+			le = memchr(hit, '\n', (size_t)(end - hit));
+			le = le ? le : end;
+			/* "sent to the following recipients as well:" */
+			if (others_list_intro(lb, (size_t)(le - lb))) {
+				p = from;
+				continue;
+			}
+			addr = address_after(r, from, end, 160, &at);
 
 			if (addr != NULL) {
 				size_t had = r->n_rcpts;

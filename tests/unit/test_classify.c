@@ -900,6 +900,16 @@ static void test_text_multi(void **state)
 	     2,
 	     {"j@dest.example", "k@other.example"},
 	     {"userunknown", "undefined"}},
+	    /* the other recipients of the message did not fail */
+	    {"sent-as-well",
+	     "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n"
+	     "  l@dest.example\n\nbecause:\n\n"
+	     "  550 5.1.1 <l@dest.example>... User unknown\n\n"
+	     "Your message was sent to the following recipients as well:\n\n"
+	     "  m@dest.example\n  n@dest.example\n",
+	     1,
+	     {"l@dest.example"},
+	     {"userunknown"}},
 	};
 
 	(void)state;
