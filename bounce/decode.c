@@ -193,12 +193,42 @@ static bool heads_indented_reason(const char *p, const char *end)
 	       p[2] != '\n';
 }
 
+static bool reply_with_status(const char *p, const char *end);
+
+/* Is the address at @hit (ending at @ae) alone on its line, with the
+ * server's reply and its enhanced code on the next line ("q@x<br>" then
+ * "Remote Server returned '550 5.1.10 ...'" in Office 365's HTML)? */
+static bool heads_coded_reason(const char *t, const char *hit,
+			       const char *ae, const char *end)
+{
+	const char *lb = hit, *n, *nl;
+
+	while (lb > t && lb[-1] != '\n')
+		lb--;
+	if (strspn(lb, " \t<\"*-") != (size_t)(hit - lb))
+		return false;
+	while (ae < end && strchr(">\": \t\r", *ae) != NULL)
+		ae++;
+	if (ae >= end || *ae != '\n' || ae + 1 >= end)
+		return false;
+	n = ae + 1;
+	nl = memchr(n, '\n', (size_t)(end - n));
+	nl = nl ? nl : end;
+	for (const char *q = n; q + 9 <= nl; q++) {
+		if ((q == n || !(q[-1] >= '0' && q[-1] <= '9')) &&
+		    reply_with_status(q, nl))
+			return true;
+	}
+	return false;
+}
+
 void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 {
 	size_t elen, alen;
 	const char *t = r->text, *hit, *b = NULL, *e, *end, *p;
 	const char *needle = rc->recipient;
 	int best = -1;
+	bool heads = false; /* the best line heads the reply below it */
 
 	if (t == NULL || needle == NULL || (alen = strlen(needle)) == 0)
 		return;
@@ -221,9 +251,14 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 				heads_indented_reason(hit + alen, end)
 			? 2
 			: 1;
+		if (score == 1 && heads_coded_reason(t, hit, hit + alen, end))
+			score = 3;
 		if (score > best) {
 			best = score;
 			b = lb;
+			heads = score == 3;
+			if (heads)
+				best = 2;
 			if (score == 2)
 				break;
 		}
@@ -243,13 +278,14 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 		}
 		if (nl + 1 >= end || nl[1] == '\n' ||
 		    next_line_names_other(nl + 1, end, needle) ||
-		    (best == 2 && lines == 0 && nl[1] != ' ' && nl[1] != '\t') ||
+		    (best == 2 && !heads && lines == 0 && nl[1] != ' ' &&
+		     nl[1] != '\t') ||
 		    (size_t)(nl - b) > DIAG_MAX) {
 			e = nl;
 			break;
 		}
 		e = nl + 1;
-		if (lines > 0 && !(*e == ' ' || *e == '\t')) {
+		if (lines > 0 && !heads && !(*e == ' ' || *e == '\t')) {
 			e = nl;
 			break;
 		}
@@ -1019,6 +1055,88 @@ static size_t phrase_list(struct rb_report *r, struct rb_classifier *c,
 }
 
 /*
+ * A transcript's "RCPT TO:<a>" line at @hit and the server's reply on the
+ * lines below, up to the next command we sent (MDaemon's "--> RCPT
+ * To:<a>" / "<-- 550 ...", ">>> RCPT To:<a>" / "<<< 550 ..."): that
+ * recipient's own exchange, not the whole transcript. *@accepted_r is set
+ * when the reply was 2xx: the address was taken, it did not fail there.
+ * NULL when no reply follows.
+ */
+static char *rcpt_exchange(struct rb_report *r, const char *expl,
+			   const char *end, const char *hit, bool *accepted_r)
+{
+	const char *b = hit, *e, *n;
+	char code[4];
+	bool replied = false;
+	char *d;
+
+	*accepted_r = false;
+	while (b > expl && b[-1] != '\n')
+		b--;
+	e = memchr(hit, '\n', (size_t)(end - hit));
+	for (int k = 0; e != NULL && e + 1 < end && k < 6; k++) {
+		const char *nl, *rp;
+
+		n = e + 1;
+		nl = memchr(n, '\n', (size_t)(end - n));
+		nl = nl ? nl : end;
+		if (nl == n || rb_memcasemem(n, (size_t)(nl - n), "-->") ||
+		    rb_memcasemem(n, (size_t)(nl - n), ">>>"))
+			break;
+		rp = rb_memcasemem(n, (size_t)(nl - n), "<-- ");
+		if (rp == NULL)
+			rp = rb_memcasemem(n, (size_t)(nl - n), "<<< ");
+		if (rp == NULL)
+			break;
+		if (!replied) {
+			char *line = rb_arena_strndup(r->arena, rp + 4,
+						      (size_t)(nl - rp - 4));
+
+			if (rb_reply_find(line, code) == 0)
+				*accepted_r = code[0] == '2';
+			replied = true;
+		}
+		e = nl;
+	}
+	if (!replied || e == NULL)
+		return NULL;
+	if (*accepted_r) {
+		/* taken at RCPT, refused with the message: "--> DATA" /
+		 * "<-- 554 ..." below fails every accepted recipient */
+		const char *dt = rb_memcasemem(e, (size_t)(end - e), "> DATA");
+		const char *dn, *de;
+
+		if (dt != NULL && (dn = memchr(dt, '\n', (size_t)(end - dt))) &&
+		    dn + 1 < end) {
+			const char *rp;
+
+			de = memchr(dn + 1, '\n', (size_t)(end - dn - 1));
+			de = de ? de : end;
+			rp = rb_memcasemem(dn + 1, (size_t)(de - dn - 1), "<-- ");
+			if (rp == NULL)
+				rp = rb_memcasemem(dn + 1, (size_t)(de - dn - 1),
+						   "<<< ");
+			if (rp != NULL) {
+				char *line = rb_arena_strndup(
+					r->arena, rp + 4, (size_t)(de - rp - 4));
+
+				if (rb_reply_find(line, code) == 0 &&
+				    (code[0] == '4' || code[0] == '5')) {
+					*accepted_r = false;
+					while (dt > expl && dt[-1] != '\n')
+						dt--;
+					b = dt;
+					e = de;
+				}
+			}
+		}
+	}
+	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+	rb_str_squeeze(d);
+	return d;
+}
+
+/*
  * Phrases that name the failed recipient, in the words of many MTAs:
  * "There was an error delivering your mail to <a>", "could not be
  * delivered to a", "The following recipients returned permanent errors:
@@ -1074,6 +1192,22 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 				continue;
 			}
 			addr = address_after(r, from, end, 160, &at);
+			if (addr != NULL && strcmp(phrases[i], "rcpt to:") == 0) {
+				bool accepted;
+				char *x = rcpt_exchange(r, expl, end, hit,
+							&accepted);
+
+				if (x != NULL) {
+					struct rb_rcpt *rc;
+
+					if (!accepted &&
+					    (rc = add(r, c, addr)) != NULL &&
+					    rc->diagnostic == NULL)
+						rc->diagnostic = x;
+					p = from;
+					continue;
+				}
+			}
 
 			if (addr != NULL) {
 				size_t had = r->n_rcpts;
@@ -1090,6 +1224,26 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 		}
 		if (r->n_rcpts > before)
 			break;
+	}
+	/* a paragraph that names several of them ("Your message to a, b
+	 * couldn't be delivered.") is no one's own: each one's words are
+	 * found next to it elsewhere when the notice has them */
+	for (size_t k = before; r->n_rcpts - before > 1 && k < r->n_rcpts; k++) {
+		struct rb_rcpt *rc = &r->rcpts[k];
+		char *old = rc->diagnostic;
+		bool shared = false;
+
+		for (size_t o = before; o < r->n_rcpts && old != NULL && !shared;
+		     o++)
+			shared = o != k &&
+				 rb_memcasemem(old, strlen(old),
+					       r->rcpts[o].recipient) != NULL;
+		if (!shared)
+			continue;
+		rc->diagnostic = NULL;
+		rb_decode_diagnostic_for(r, rc);
+		if (rc->diagnostic == NULL)
+			rc->diagnostic = old;
 	}
 	return r->n_rcpts - before;
 }

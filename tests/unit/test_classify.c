@@ -910,6 +910,30 @@ static void test_text_multi(void **state)
 	     1,
 	     {"l@dest.example"},
 	     {"userunknown"}},
+	    /* each RCPT its own reply; one taken at RCPT (250) did not fail */
+	    {"arrow-transcript",
+	     "--- Session Transcript ---\n"
+	     " 09:13:02: --> RCPT To:<o@dest.example>\n"
+	     " 09:13:02: <-- 550 5.1.1 <o@dest.example>... User unknown\n"
+	     " 09:13:02: --> RCPT To:<p@dest.example>\n"
+	     " 09:13:02: <-- 250 2.1.5 Recipient OK\n"
+	     " 09:13:02: --> RCPT To:<q@dest.example>\n"
+	     " 09:13:02: <-- 552 5.2.2 <q@dest.example>... Mailbox full\n"
+	     " 09:13:02: --> QUIT\n",
+	     2,
+	     {"o@dest.example", "q@dest.example"},
+	     {"userunknown", "mailboxfull"}},
+	    /* taken at RCPT, refused after DATA: it failed with the message */
+	    {"arrow-transcript-data",
+	     " 09:13:02: --> RCPT To:<r@dest.example>\n"
+	     " 09:13:02: <-- 550 5.1.1 <r@dest.example>... User unknown\n"
+	     " 09:13:02: --> RCPT To:<s@dest.example>\n"
+	     " 09:13:02: <-- 250 2.1.5 Recipient OK\n"
+	     " 09:13:02: --> DATA\n"
+	     " 09:13:03: <-- 554 5.7.1 Message rejected as spam\n",
+	     2,
+	     {"r@dest.example", "s@dest.example"},
+	     {"userunknown", "spamdetected"}},
 	};
 
 	(void)state;
