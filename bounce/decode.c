@@ -1914,6 +1914,33 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 	return strlen(d) < alen + 6 ? NULL : d;
 }
 
+/* Is @rc first named under a dashed heading that says its failures are
+ * not final (Sendmail's "----- The following addresses had transient
+ * non-fatal errors -----" next to the permanent ones)? */
+static bool under_transient_heading(const struct rb_report *r,
+				    const struct rb_rcpt *rc)
+{
+	const char *t = r->text, *hit, *lb;
+
+	if (rc->recipient == NULL ||
+	    (hit = rb_memcasemem(t, r->expl_len, rc->recipient)) == NULL)
+		return false;
+	for (lb = hit; lb > t;) {
+		const char *b = lb - 1, *q;
+
+		while (b > t && b[-1] != '\n')
+			b--;
+		q = b + strspn(b, " \t");
+		if (strncmp(q, "-----", 5) == 0)
+			return rb_memcasemem(q, (size_t)(lb - q), "transient") !=
+				       NULL ||
+			       rb_memcasemem(q, (size_t)(lb - q), "non-fatal") !=
+				       NULL;
+		lb = b;
+	}
+	return false;
+}
+
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
 	size_t elen;
@@ -1990,7 +2017,8 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		}
 		rc->action = "failed";
 		rc->kind = RB_KIND_BOUNCE;
-		if (delay && rb_code_class(rc->status) != 5 &&
+		if ((delay || under_transient_heading(r, rc)) &&
+		    rb_code_class(rc->status) != 5 &&
 		    rb_code_class(rc->reply_code) != 5) {
 			rc->action = "delayed";
 			rc->kind = RB_KIND_DELAY;

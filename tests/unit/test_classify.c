@@ -849,6 +849,7 @@ static void test_text_multi(void **state)
 		size_t n;
 		const char *rcpt[3];
 		const char *reason[3];
+		const char *kind1; /* the second recipient's kind, if checked */
 	} rows[] = {
 	    {"bullet-list",
 	     "Delivery to the following recipients failed permanently:\n\n"
@@ -860,14 +861,16 @@ static void test_text_multi(void **state)
 	     "  Remote server replied: 552 5.2.2 Mailbox full\n",
 	     2,
 	     {"a@dest.example", "b@dest.example"},
-	     {"userunknown", "mailboxfull"}},
+	     {"userunknown", "mailboxfull"},
+	     NULL},
 	    {"indented-list-with-reasons",
 	     "The following recipients could not be delivered:\n"
 	     "    c@dest.example    (550 5.1.1 User unknown)\n"
 	     "    d@dest.example    (552 5.2.2 Mailbox full)\n",
 	     2,
 	     {"c@dest.example", "d@dest.example"},
-	     {"userunknown", "mailboxfull"}},
+	     {"userunknown", "mailboxfull"},
+	     NULL},
 	    {"repeated-label",
 	     "Your message cannot be delivered to the following recipients:\n\n"
 	     "  Recipient address: e@dest.example\n"
@@ -878,7 +881,8 @@ static void test_text_multi(void **state)
 	     "  Reason: Over quota\n",
 	     3,
 	     {"e@dest.example", "f@dest.example", "g@dest.example"},
-	     {"userunknown", "hostunknown", "mailboxfull"}},
+	     {"userunknown", "hostunknown", "mailboxfull"},
+	     NULL},
 	    {"repeated-blocks",
 	     "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n"
 	     "  h@dest.example\n\nbecause:\n\n"
@@ -888,7 +892,8 @@ static void test_text_multi(void **state)
 	     "  Something nobody has a rule for\n",
 	     2,
 	     {"h@dest.example", "i@dest.example"},
-	     {"userunknown", "undefined"}},
+	     {"userunknown", "undefined"},
+	     NULL},
 	    {"named-without-words",
 	     "   ----- The following addresses had permanent fatal errors -----\n"
 	     "<j@dest.example>\n<k@other.example>\n\n"
@@ -899,7 +904,8 @@ static void test_text_multi(void **state)
 	     "550 5.1.1 <j@dest.example>... User unknown\n",
 	     2,
 	     {"j@dest.example", "k@other.example"},
-	     {"userunknown", "undefined"}},
+	     {"userunknown", "undefined"},
+	     NULL},
 	    /* the other recipients of the message did not fail */
 	    {"sent-as-well",
 	     "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n"
@@ -909,7 +915,8 @@ static void test_text_multi(void **state)
 	     "  m@dest.example\n  n@dest.example\n",
 	     1,
 	     {"l@dest.example"},
-	     {"userunknown"}},
+	     {"userunknown"},
+	     NULL},
 	    /* each RCPT its own reply; one taken at RCPT (250) did not fail */
 	    {"arrow-transcript",
 	     "--- Session Transcript ---\n"
@@ -922,7 +929,8 @@ static void test_text_multi(void **state)
 	     " 09:13:02: --> QUIT\n",
 	     2,
 	     {"o@dest.example", "q@dest.example"},
-	     {"userunknown", "mailboxfull"}},
+	     {"userunknown", "mailboxfull"},
+	     NULL},
 	    /* taken at RCPT, refused after DATA: it failed with the message */
 	    {"arrow-transcript-data",
 	     " 09:13:02: --> RCPT To:<r@dest.example>\n"
@@ -933,7 +941,20 @@ static void test_text_multi(void **state)
 	     " 09:13:03: <-- 554 5.7.1 Message rejected as spam\n",
 	     2,
 	     {"r@dest.example", "s@dest.example"},
-	     {"userunknown", "spamdetected"}},
+	     {"userunknown", "spamdetected"},
+	     NULL},
+	    /* Sendmail's permanent and transient sections in one notice */
+	    {"sendmail-transient-section",
+	     "   ----- The following addresses had permanent fatal errors -----\n"
+	     "<t@dest.example>\n"
+	     "    (reason: 550 5.1.1 <t@dest.example>... User unknown)\n\n"
+	     "   ----- The following addresses had transient non-fatal errors -----\n"
+	     "<u@other.example>\n"
+	     "    (reason: 452 4.2.2 Mailbox full)\n",
+	     2,
+	     {"t@dest.example", "u@other.example"},
+	     {"userunknown", "mailboxfull"},
+	     "delay"},
 	};
 
 	(void)state;
@@ -946,6 +967,9 @@ static void test_text_multi(void **state)
 		rb_buf_adds(&b, rows[i].body);
 		r = run_str(rb_buf_str(&b));
 		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, rows[i].n);
+		if (rows[i].kind1 != NULL && r->n_rcpts > 1)
+			CHECK_STR(rows[i].name, "kind of the second",
+				  kind_of(r->rcpts[1].kind), rows[i].kind1);
 		for (size_t k = 0; k < rows[i].n && k < r->n_rcpts; k++) {
 			CHECK_STR(rows[i].name, "recipient", r->rcpts[k].recipient,
 				  rows[i].rcpt[k]);
