@@ -480,6 +480,47 @@ static char *lone_address(struct rb_arena *a, const char *p, size_t n)
 	}
 }
 
+/* Is the line (len @n) a display name and the address in parentheses,
+ * nothing else ("Walter Smith (walter@example.com)": Exchange's list of
+ * recipients)? Returns (arena) the address. */
+static char *named_address(struct rb_arena *a, const char *p, size_t n)
+{
+	const char *e = p + n, *op, *cp;
+	int words = 0;
+	bool in_word = false;
+
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (e - p < 6 || e[-1] != ')')
+		return NULL;
+	cp = e - 1;
+	op = cp;
+	while (op > p && op[-1] != '(')
+		op--;
+	if (op == p || memchr(op, '@', (size_t)(cp - op)) == NULL ||
+	    memchr(op, ' ', (size_t)(cp - op)) != NULL)
+		return NULL;
+	for (const char *q = p; q < op - 1; q++) {
+		if (*q == ':' || *q == '@' || *q == '<' || *q == '(' ||
+		    *q == ')' || *q == ';' || *q == '=')
+			return NULL;
+		if (*q == ' ' || *q == '\t') {
+			in_word = false;
+		} else if (!in_word) {
+			in_word = true;
+			words++;
+		}
+	}
+	if (words == 0 || words > 5)
+		return NULL;
+	{
+		char *x = rb_addr_extract(a, rb_arena_strndup(a, op,
+							     (size_t)(cp - op)));
+
+		return x != NULL && strlen(x) == (size_t)(cp - op) ? x : NULL;
+	}
+}
+
 static void diag_append(struct rb_buf *d, const char *p, size_t n)
 {
 	if (d->len > 0)
@@ -657,6 +698,8 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			continue;
 		}
 		addr = lone_address(r->arena, p, n);
+		if (addr == NULL)
+			addr = named_address(r->arena, p, n);
 		if (addr == NULL)
 			others = others_list_intro(p, n);
 		else if (others) {

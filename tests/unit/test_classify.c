@@ -943,6 +943,17 @@ static void test_text_multi(void **state)
 	     {"r@dest.example", "s@dest.example"},
 	     {"userunknown", "spamdetected"},
 	     NULL},
+	    /* Exchange names recipients "Display Name (addr)" */
+	    {"exchange-display-names",
+	     "Delivery has failed to these recipients or groups:\n\n"
+	     "Vic Smith (v@dest.example)\n"
+	     "The e-mail address you entered couldn't be found.\n\n"
+	     "Wes Jones (w@dest.example)\n"
+	     "The recipient's mailbox is full and can't accept messages now.\n",
+	     2,
+	     {"v@dest.example", "w@dest.example"},
+	     {"userunknown", "mailboxfull"},
+	     NULL},
 	    /* Sendmail's permanent and transient sections in one notice */
 	    {"sendmail-transient-section",
 	     "   ----- The following addresses had permanent fatal errors -----\n"
