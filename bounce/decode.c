@@ -793,9 +793,17 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			}
 			if (addr != NULL && dots != NULL && cur != NULL &&
 			    !closed && (*p == ' ' || *p == '\t') &&
-			    rb_strcasecmp(addr, cur->recipient) == 0) {
+			    (rb_strcasecmp(addr, cur->recipient) == 0 ||
+			     (d.len > 0 &&
+			      ((rb_buf_str(&d)[d.len - 1] >= '0' &&
+				rb_buf_str(&d)[d.len - 1] <= '9') ||
+			       rb_buf_str(&d)[d.len - 1] == ':')))) {
 				/* Postfix folds "said: 550\n    <addr>:
-				 * User unknown" under the address line */
+				 * User unknown" under the address line; the
+				 * server may name the address as it rewrote
+				 * it ("<old@legacy>: ... virtual alias
+				 * table"): the reply goes on, no new
+				 * recipient */
 				diag_append(&d, p, n);
 				p = next;
 				continue;
