@@ -554,6 +554,15 @@ static void finish_diag(struct rb_report *r, struct rb_rcpt *rc,
 	rb_buf_reset(d);
 }
 
+/* Is the line after the one at @at text (not blank, not the end)? */
+static bool heads_text(const char *at)
+{
+	const char *nl = strchr(at, '\n');
+
+	return nl != NULL && nl[1] != '\0' && nl[1] != '\n' &&
+	       !(nl[1] == '\r' && nl[2] == '\n');
+}
+
 /* Is the address at @at (in text starting at @t) offered as somewhere to
  * write to ("please contact <a>", "send mail ... to the address\n\n\ta",
  * "mailto:a")? A contact address is not a failed recipient. Looks at the
@@ -582,10 +591,13 @@ static bool contact_address(const char *t, const char *at)
 		if (at - lb > 240)
 			lb = at - 240;
 		/* only when the address starts its own line, and not after a
-		 * finished sentence ("... please contact your helpdesk.\n\n
-		 * next-recipient@x": Exchange's list of recipients) */
+		 * finished sentence when the address heads its own
+		 * explanation ("... please contact your helpdesk.\n\n
+		 * next-recipient@x\nThe recipient's mailbox is full":
+		 * Exchange's list of recipients) */
 		if (strspn(b, " \t<\"") != (size_t)(at - b) ||
-		    (q > t && (q[-1] == '.' || q[-1] == '!')))
+		    (q > t && (q[-1] == '.' || q[-1] == '!') &&
+		     heads_text(at)))
 			lb = b;
 	}
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {

@@ -954,6 +954,17 @@ static void test_text_multi(void **state)
 	     {"v@dest.example", "w@dest.example"},
 	     {"userunknown", "mailboxfull"},
 	     NULL},
+	    /* a contact address after a finished sentence is still one */
+	    {"contact-after-sentence",
+	     "Your message could not be delivered to the following "
+	     "recipient:\n\n"
+	     "    x@dest.example\n    550 5.1.1 User unknown\n\n"
+	     "If you need help, please write to the address below.\n\n"
+	     "    help@mx.dest.example\n",
+	     1,
+	     {"x@dest.example"},
+	     {"userunknown"},
+	     NULL},
 	    /* Sendmail's permanent and transient sections in one notice */
 	    {"sendmail-transient-section",
 	     "   ----- The following addresses had permanent fatal errors -----\n"
