@@ -441,6 +441,30 @@ static char *named_sending_ip(struct rb_arena *a, const char *d)
 	return best ? rb_arena_strndup(a, best, best_len) : NULL;
 }
 
+/*
+ * Do @rc and another recipient of the same report have different words
+ * (or one has words and the other none)? Then the notice's text tells several
+ * recipients' stories ("User unknown" for one, "Illegal host/domain name"
+ * for the next) and rules `on body` would give one recipient's reason to
+ * all of them.
+ */
+static bool own_words_among_others(const struct rb_report *r,
+				   const struct rb_rcpt *rc)
+{
+	if (r->n_rcpts < 2)
+		return false;
+	for (size_t k = 0; k < r->n_rcpts; k++) {
+		const struct rb_rcpt *o = &r->rcpts[k];
+
+		if (o == rc || (o->diagnostic == NULL && rc->diagnostic == NULL))
+			continue;
+		if (o->diagnostic == NULL || rc->diagnostic == NULL ||
+		    strcmp(o->diagnostic, rc->diagnostic) != 0)
+			return true;
+	}
+	return false;
+}
+
 void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 		      struct rb_classifier *c)
 {
@@ -458,8 +482,10 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
 	memset(&subj, 0, sizeof(subj));
 	subj.diagnostic = rc->diagnostic;
 	subj.subject = r->subject;
-	subj.body = r->text;
-	subj.body_len = r->expl_len;
+	if (!own_words_among_others(r, rc)) {
+		subj.body = r->text;
+		subj.body_len = r->expl_len;
+	}
 	subj.from = r->from;
 	subj.host = rc->remote_mta ? rc->remote_mta : r->reporting_mta;
 	subj.status = rc->status;

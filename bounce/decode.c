@@ -172,12 +172,58 @@ static const char *reply_above(const char *t, const char *b)
 	return best;
 }
 
+/* Does the address that ends at @p end its line with a colon, with the
+ * reason on the indented lines below ("For recipient a:\n  Remote SMTP
+ * server replied: 550 ...", "<a>:\n    reason")? */
+static bool heads_indented_reason(const char *p, const char *end)
+{
+	if (p < end && (*p == '>' || *p == '"'))
+		p++;
+	if (p >= end || *p != ':')
+		return false;
+	p++;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	return end - p >= 3 && p[0] == '\n' && (p[1] == ' ' || p[1] == '\t') &&
+	       p[2] != '\n';
+}
+
+static bool reply_with_status(const char *p, const char *end);
+
+/* Is the address at @hit (ending at @ae) alone on its line, with the
+ * server's reply and its enhanced code on the next line ("q@x<br>" then
+ * "Remote Server returned '550 5.1.10 ...'" in Office 365's HTML)? */
+static bool heads_coded_reason(const char *t, const char *hit,
+			       const char *ae, const char *end)
+{
+	const char *lb = hit, *n, *nl;
+
+	while (lb > t && lb[-1] != '\n')
+		lb--;
+	if (strspn(lb, " \t<\"*-") != (size_t)(hit - lb))
+		return false;
+	while (ae < end && strchr(">\": \t\r", *ae) != NULL)
+		ae++;
+	if (ae >= end || *ae != '\n' || ae + 1 >= end)
+		return false;
+	n = ae + 1;
+	nl = memchr(n, '\n', (size_t)(end - n));
+	nl = nl ? nl : end;
+	for (const char *q = n; q + 9 <= nl; q++) {
+		if ((q == n || !(q[-1] >= '0' && q[-1] <= '9')) &&
+		    reply_with_status(q, nl))
+			return true;
+	}
+	return false;
+}
+
 void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 {
 	size_t elen, alen;
 	const char *t = r->text, *hit, *b = NULL, *e, *end, *p;
 	const char *needle = rc->recipient;
 	int best = -1;
+	bool heads = false; /* the best line heads the reply below it */
 
 	if (t == NULL || needle == NULL || (alen = strlen(needle)) == 0)
 		return;
@@ -196,10 +242,18 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 			lb--;
 		if (field_line(lb + strspn(lb, " \t"), end))
 			continue;
-		score = reason_follows(t, hit, alen, end) ? 2 : 1;
+		score = reason_follows(t, hit, alen, end) ||
+				heads_indented_reason(hit + alen, end)
+			? 2
+			: 1;
+		if (score == 1 && heads_coded_reason(t, hit, hit + alen, end))
+			score = 3;
 		if (score > best) {
 			best = score;
 			b = lb;
+			heads = score == 3;
+			if (heads)
+				best = 2;
 			if (score == 2)
 				break;
 		}
@@ -219,13 +273,14 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 		}
 		if (nl + 1 >= end || nl[1] == '\n' ||
 		    next_line_names_other(nl + 1, end, needle) ||
-		    (best == 2 && lines == 0 && nl[1] != ' ' && nl[1] != '\t') ||
+		    (best == 2 && !heads && lines == 0 && nl[1] != ' ' &&
+		     nl[1] != '\t') ||
 		    (size_t)(nl - b) > DIAG_MAX) {
 			e = nl;
 			break;
 		}
 		e = nl + 1;
-		if (lines > 0 && !(*e == ' ' || *e == '\t')) {
+		if (lines > 0 && !heads && !(*e == ' ' || *e == '\t')) {
 			e = nl;
 			break;
 		}
@@ -420,6 +475,47 @@ static char *lone_address(struct rb_arena *a, const char *p, size_t n)
 	}
 }
 
+/* Is the line (len @n) a display name and the address in parentheses,
+ * nothing else ("Walter Smith (walter@example.com)": Exchange's list of
+ * recipients)? Returns (arena) the address. */
+static char *named_address(struct rb_arena *a, const char *p, size_t n)
+{
+	const char *e = p + n, *op, *cp;
+	int words = 0;
+	bool in_word = false;
+
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (e - p < 6 || e[-1] != ')')
+		return NULL;
+	cp = e - 1;
+	op = cp;
+	while (op > p && op[-1] != '(')
+		op--;
+	if (op == p || memchr(op, '@', (size_t)(cp - op)) == NULL ||
+	    memchr(op, ' ', (size_t)(cp - op)) != NULL)
+		return NULL;
+	for (const char *q = p; q < op - 1; q++) {
+		if (*q == ':' || *q == '@' || *q == '<' || *q == '(' ||
+		    *q == ')' || *q == ';' || *q == '=')
+			return NULL;
+		if (*q == ' ' || *q == '\t') {
+			in_word = false;
+		} else if (!in_word) {
+			in_word = true;
+			words++;
+		}
+	}
+	if (words == 0 || words > 5)
+		return NULL;
+	{
+		char *x = rb_addr_extract(a, rb_arena_strndup(a, op,
+							     (size_t)(cp - op)));
+
+		return x != NULL && strlen(x) == (size_t)(cp - op) ? x : NULL;
+	}
+}
+
 static void diag_append(struct rb_buf *d, const char *p, size_t n)
 {
 	if (d->len > 0)
@@ -436,9 +532,30 @@ static void finish_diag(struct rb_report *r, struct rb_rcpt *rc,
 		return;
 	s = rb_arena_strdup(r->arena, rb_buf_str(d));
 	rb_str_squeeze(s);
-	if (rc->diagnostic == NULL || *rc->diagnostic == '\0')
+	if (rc->diagnostic == NULL || *rc->diagnostic == '\0') {
 		rc->diagnostic = s;
+	} else {
+		/* a second block for the same recipient that gives the
+		 * server's code where the first gave only words (Exchange's
+		 * "Diagnostic information for administrators" after its
+		 * list of recipients) is the server's own words */
+		char st[RB_STATUS_MAX];
+		size_t off;
+
+		if (rb_status_find(rc->diagnostic, st, &off) != 0 &&
+		    rb_status_find(s, st, &off) == 0)
+			rc->diagnostic = s;
+	}
 	rb_buf_reset(d);
+}
+
+/* Is the line after the one at @at text (not blank, not the end)? */
+static bool heads_text(const char *at)
+{
+	const char *nl = strchr(at, '\n');
+
+	return nl != NULL && nl[1] != '\0' && nl[1] != '\n' &&
+	       !(nl[1] == '\r' && nl[2] == '\n');
 }
 
 /* Is the address at @at (in text starting at @t) offered as somewhere to
@@ -468,8 +585,14 @@ static bool contact_address(const char *t, const char *at)
 			lb--;
 		if (at - lb > 240)
 			lb = at - 240;
-		/* only when the address starts its own line */
-		if (strspn(b, " \t<\"") != (size_t)(at - b))
+		/* only when the address starts its own line, and not after a
+		 * finished sentence when the address heads its own
+		 * explanation ("... please contact your helpdesk.\n\n
+		 * next-recipient@x\nThe recipient's mailbox is full":
+		 * Exchange's list of recipients) */
+		if (strspn(b, " \t<\"") != (size_t)(at - b) ||
+		    (q > t && (q[-1] == '.' || q[-1] == '!') &&
+		     heads_text(at)))
 			lb = b;
 	}
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
@@ -514,6 +637,31 @@ static bool sendmail_rcpt_line(const char *lt)
 	}
 }
 
+/* Does the line introduce a list of recipients that did not fail
+ * (Domino's "Your message was sent to the following recipients as
+ * well:", "was delivered to the following recipients:")? */
+static bool others_list_intro(const char *p, size_t n)
+{
+	static const char *const words[] = {
+		"recipients as well", "also sent to", "was also delivered",
+		"successfully delivered to", "delivered successfully to",
+		"was delivered to the following", "delivery succeeded",
+		"delivery to the following recipients was successful",
+	};
+	static const char *const negations[] = {" not ", "n't", "fail",
+						"unable", "undeliver"};
+
+	for (size_t i = 0; i < sizeof(negations) / sizeof(negations[0]); i++) {
+		if (rb_memcasemem(p, n, negations[i]) != NULL)
+			return false;
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (rb_memcasemem(p, n, words[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Generic layout: an address alone on a line, followed by indented or
  * plain lines of explanation until a blank line or the next address
@@ -535,6 +683,7 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 	size_t before = r->n_rcpts;
 	bool closed = false; /* cur's transcript line is complete */
 	bool rcpt_cmd = false; /* the last ">>>" command was RCPT */
+	bool others = false; /* in a list of recipients that did not fail */
 
 	rb_buf_init(&d, DIAG_MAX);
 	rb_buf_init(&reply, DIAG_MAX);
@@ -556,6 +705,16 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			continue;
 		}
 		addr = lone_address(r->arena, p, n);
+		if (addr == NULL)
+			addr = named_address(r->arena, p, n);
+		if (addr == NULL)
+			others = others_list_intro(p, n);
+		else if (others) {
+			finish_diag(r, cur, &d);
+			cur = NULL;
+			p = next;
+			continue;
+		}
 		if (addr != NULL &&
 		    !not_recipient(r, expl, p + strspn(p, " \t<\""), addr)) {
 			finish_diag(r, cur, &d);
@@ -641,9 +800,17 @@ static size_t decode_generic(struct rb_report *r, struct rb_classifier *c,
 			}
 			if (addr != NULL && dots != NULL && cur != NULL &&
 			    !closed && (*p == ' ' || *p == '\t') &&
-			    rb_strcasecmp(addr, cur->recipient) == 0) {
+			    (rb_strcasecmp(addr, cur->recipient) == 0 ||
+			     (d.len > 0 &&
+			      ((rb_buf_str(&d)[d.len - 1] >= '0' &&
+				rb_buf_str(&d)[d.len - 1] <= '9') ||
+			       rb_buf_str(&d)[d.len - 1] == ':')))) {
 				/* Postfix folds "said: 550\n    <addr>:
-				 * User unknown" under the address line */
+				 * User unknown" under the address line; the
+				 * server may name the address as it rewrote
+				 * it ("<old@legacy>: ... virtual alias
+				 * table"): the reply goes on, no new
+				 * recipient */
 				diag_append(&d, p, n);
 				p = next;
 				continue;
@@ -722,8 +889,12 @@ static char *address_after(struct rb_report *r, const char *p,
 static bool same_label(const char *b, const char *pos, const char *f,
 		       const char *g)
 {
-	size_t n = (size_t)(pos - b);
+	size_t n;
 
+	/* the paragraph at @f starts after its blanks: so does the label */
+	while (b < pos && (*b == ' ' || *b == '\t'))
+		b++;
+	n = (size_t)(pos - b);
 	while (n > 0 && (b[n - 1] == '<' || b[n - 1] == '"' || b[n - 1] == ' ' ||
 			 b[n - 1] == '\t'))
 		n--;
@@ -794,6 +965,235 @@ static char *paragraph(struct rb_report *r, const char *text, const char *end,
 	return d;
 }
 
+/* The address that starts the line at @q (after an optional '<' or
+ * '"'), alone as a word: "a@x", "<a@x> (550 ...)", "a@x    (reason)". */
+static char *item_address(struct rb_report *r, const char *q, const char *le,
+			  const char **at_r)
+{
+	const char *te;
+	char *addr;
+
+	while (q < le && (*q == '<' || *q == '"'))
+		q++;
+	te = q;
+	while (te < le && strchr(" \t<>\"(),;", *te) == NULL)
+		te++;
+	if (te == q || memchr(q, '@', (size_t)(te - q)) == NULL)
+		return NULL;
+	if (te > q && te[-1] == ':')
+		te--;
+	addr = rb_addr_extract(r->arena, rb_arena_strndup(r->arena, q,
+							  (size_t)(te - q)));
+	if (addr == NULL || strlen(addr) != (size_t)(te - q) ||
+	    rb_strncasecmp(addr, q, (size_t)(te - q)) != 0 ||
+	    ignorable_addr(r, addr))
+		return NULL;
+	*at_r = q;
+	return addr;
+}
+
+/* The leading blanks of the line at @p. */
+static size_t indent_of(const char *p, const char *le)
+{
+	size_t n = 0;
+
+	while (p + n < le && (p[n] == ' ' || p[n] == '\t'))
+		n++;
+	return n;
+}
+
+/* A list item's own diagnostic: its line and the more indented lines
+ * that continue it, or NULL when that says no more than the address. */
+static char *item_diag(struct rb_report *r, const char *b, const char *end,
+		       size_t ind, size_t alen)
+{
+	const char *e = memchr(b, '\n', (size_t)(end - b));
+	char *d;
+
+	e = e ? e : end;
+	while (e < end && (size_t)(e - b) < DIAG_MAX) {
+		const char *n = e + 1, *nl;
+
+		if (n >= end)
+			break;
+		nl = memchr(n, '\n', (size_t)(end - n));
+		nl = nl ? nl : end;
+		if (nl == n || indent_of(n, nl) <= ind ||
+		    indent_of(n, nl) == (size_t)(nl - n))
+			break;
+		e = nl;
+	}
+	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+	rb_str_squeeze(d);
+	return strlen(d) < alen + 6 ? NULL : d;
+}
+
+/*
+ * The other recipients of a list whose first item a phrase named (@at,
+ * @first): the lines that repeat the first item's line prefix and start
+ * with an address. A prefix of blanks and bullets ("    * a", "  a
+ * (550 ...)") makes a list of consecutive lines (the items' more
+ * indented continuation lines and blank lines may stand between them);
+ * each item's diagnostic is its own line and continuation, not the whole
+ * list. A label that ends in a colon ("Recipient address: a") is
+ * repeated by the next recipients' blocks anywhere below; each block's
+ * paragraph is its diagnostic. Any other text before the address (a
+ * sentence) makes no list. Returns how many recipients were added.
+ */
+static size_t phrase_list(struct rb_report *r, struct rb_classifier *c,
+			  const char *expl, const char *end, const char *at,
+			  struct rb_rcpt *first)
+{
+	const char *b = at, *p;
+	size_t plen, ind, before = r->n_rcpts, items = 0;
+	bool label = false, blank = false;
+
+	while (b > expl && b[-1] != '\n')
+		b--;
+	plen = (size_t)(at - b);
+	while (plen > 0 && (b[plen - 1] == '<' || b[plen - 1] == '"'))
+		plen--;
+	ind = indent_of(b, b + plen);
+	for (size_t k = 0; k < plen; k++) {
+		unsigned char ch = (unsigned char)b[k];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9'))
+			label = true;
+	}
+	if (label) {
+		size_t l = plen;
+
+		while (l > 0 && (b[l - 1] == ' ' || b[l - 1] == '\t'))
+			l--;
+		if (l == 0 || b[l - 1] != ':')
+			return 0;
+	}
+	p = memchr(at, '\n', (size_t)(end - at));
+	while (p != NULL && ++p < end) {
+		const char *le = memchr(p, '\n', (size_t)(end - p));
+		const char *iat;
+		char *addr;
+
+		le = le ? le : end;
+		if (indent_of(p, le) == (size_t)(le - p)) {
+			blank = true;
+			p = le < end ? le : NULL;
+			continue;
+		}
+		addr = (size_t)(le - p) > plen && memcmp(p, b, plen) == 0
+			       ? item_address(r, p + plen, le, &iat)
+			       : NULL;
+		if (addr != NULL && !contact_address(expl, iat)) {
+			struct rb_rcpt *rc = add(r, c, addr);
+
+			if (rc != NULL && rc != first && rc->diagnostic == NULL) {
+				rc->diagnostic =
+					label ? paragraph(r, expl, end, iat)
+					      : item_diag(r, p, end, ind,
+							  strlen(addr));
+				if (rc->diagnostic == NULL)
+					rb_decode_diagnostic_for(r, rc);
+			}
+			items++;
+			blank = false;
+		} else if (!label &&
+			   (blank || indent_of(p, le) <= ind)) {
+			break;
+		}
+		p = le < end ? le : NULL;
+	}
+	if (!label && items > 0 && first != NULL) {
+		first->diagnostic =
+			item_diag(r, b, end, ind, strlen(first->recipient));
+		if (first->diagnostic == NULL)
+			rb_decode_diagnostic_for(r, first);
+	}
+	return r->n_rcpts - before;
+}
+
+/*
+ * A transcript's "RCPT TO:<a>" line at @hit and the server's reply on the
+ * lines below, up to the next command we sent (MDaemon's "--> RCPT
+ * To:<a>" / "<-- 550 ...", ">>> RCPT To:<a>" / "<<< 550 ..."): that
+ * recipient's own exchange, not the whole transcript. *@accepted_r is set
+ * when the reply was 2xx: the address was taken, it did not fail there.
+ * NULL when no reply follows.
+ */
+static char *rcpt_exchange(struct rb_report *r, const char *expl,
+			   const char *end, const char *hit, bool *accepted_r)
+{
+	const char *b = hit, *e, *n;
+	char code[4];
+	bool replied = false;
+	char *d;
+
+	*accepted_r = false;
+	while (b > expl && b[-1] != '\n')
+		b--;
+	e = memchr(hit, '\n', (size_t)(end - hit));
+	for (int k = 0; e != NULL && e + 1 < end && k < 6; k++) {
+		const char *nl, *rp;
+
+		n = e + 1;
+		nl = memchr(n, '\n', (size_t)(end - n));
+		nl = nl ? nl : end;
+		if (nl == n || rb_memcasemem(n, (size_t)(nl - n), "-->") ||
+		    rb_memcasemem(n, (size_t)(nl - n), ">>>"))
+			break;
+		rp = rb_memcasemem(n, (size_t)(nl - n), "<-- ");
+		if (rp == NULL)
+			rp = rb_memcasemem(n, (size_t)(nl - n), "<<< ");
+		if (rp == NULL)
+			break;
+		if (!replied) {
+			char *line = rb_arena_strndup(r->arena, rp + 4,
+						      (size_t)(nl - rp - 4));
+
+			if (rb_reply_find(line, code) == 0)
+				*accepted_r = code[0] == '2';
+			replied = true;
+		}
+		e = nl;
+	}
+	if (!replied || e == NULL)
+		return NULL;
+	if (*accepted_r) {
+		/* taken at RCPT, refused with the message: "--> DATA" /
+		 * "<-- 554 ..." below fails every accepted recipient */
+		const char *dt = rb_memcasemem(e, (size_t)(end - e), "> DATA");
+		const char *dn, *de;
+
+		if (dt != NULL && (dn = memchr(dt, '\n', (size_t)(end - dt))) &&
+		    dn + 1 < end) {
+			const char *rp;
+
+			de = memchr(dn + 1, '\n', (size_t)(end - dn - 1));
+			de = de ? de : end;
+			rp = rb_memcasemem(dn + 1, (size_t)(de - dn - 1), "<-- ");
+			if (rp == NULL)
+				rp = rb_memcasemem(dn + 1, (size_t)(de - dn - 1),
+						   "<<< ");
+			if (rp != NULL) {
+				char *line = rb_arena_strndup(
+					r->arena, rp + 4, (size_t)(de - rp - 4));
+
+				if (rb_reply_find(line, code) == 0 &&
+				    (code[0] == '4' || code[0] == '5')) {
+					*accepted_r = false;
+					while (dt > expl && dt[-1] != '\n')
+						dt--;
+					b = dt;
+					e = de;
+				}
+			}
+		}
+	}
+	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+	rb_str_squeeze(d);
+	return d;
+}
+
 /*
  * Phrases that name the failed recipient, in the words of many MTAs:
  * "There was an error delivering your mail to <a>", "could not be
@@ -836,20 +1236,72 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 		const char *hit;
 
 		while ((hit = rb_memcasemem(p, (size_t)(end - p), phrases[i]))) {
-			const char *at;
+			const char *at, *lb = hit, *le;
 			const char *from = hit + strlen(phrases[i]);
-			char *addr = address_after(r, from, end, 160, &at);
+			char *addr;
+
+			while (lb > expl && lb[-1] != '\n')
+				lb--;
+			le = memchr(hit, '\n', (size_t)(end - hit));
+			le = le ? le : end;
+			/* "sent to the following recipients as well:" */
+			if (others_list_intro(lb, (size_t)(le - lb))) {
+				p = from;
+				continue;
+			}
+			addr = address_after(r, from, end, 160, &at);
+			if (addr != NULL && strcmp(phrases[i], "rcpt to:") == 0) {
+				bool accepted;
+				char *x = rcpt_exchange(r, expl, end, hit,
+							&accepted);
+
+				if (x != NULL) {
+					struct rb_rcpt *rc;
+
+					if (!accepted &&
+					    (rc = add(r, c, addr)) != NULL &&
+					    rc->diagnostic == NULL)
+						rc->diagnostic = x;
+					p = from;
+					continue;
+				}
+			}
 
 			if (addr != NULL) {
+				size_t had = r->n_rcpts;
 				struct rb_rcpt *rc = add(r, c, addr);
 
 				if (rc != NULL && rc->diagnostic == NULL)
 					rc->diagnostic = paragraph(r, expl, end, at);
+				/* the first item of a list of recipients */
+				if (rc != NULL && r->n_rcpts > had &&
+				    strcmp(phrases[i], "to:") != 0)
+					phrase_list(r, c, expl, end, at, rc);
 			}
 			p = from;
 		}
 		if (r->n_rcpts > before)
 			break;
+	}
+	/* a paragraph that names several of them ("Your message to a, b
+	 * couldn't be delivered.") is no one's own: each one's words are
+	 * found next to it elsewhere when the notice has them */
+	for (size_t k = before; r->n_rcpts - before > 1 && k < r->n_rcpts; k++) {
+		struct rb_rcpt *rc = &r->rcpts[k];
+		char *old = rc->diagnostic;
+		bool shared = false;
+
+		for (size_t o = before; o < r->n_rcpts && old != NULL && !shared;
+		     o++)
+			shared = o != k &&
+				 rb_memcasemem(old, strlen(old),
+					       r->rcpts[o].recipient) != NULL;
+		if (!shared)
+			continue;
+		rc->diagnostic = NULL;
+		rb_decode_diagnostic_for(r, rc);
+		if (rc->diagnostic == NULL)
+			rc->diagnostic = old;
 	}
 	return r->n_rcpts - before;
 }
@@ -1444,6 +1896,91 @@ static bool success_notice(const char *t, size_t n)
 	       !rb_contains_any(t, n, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
+/*
+ * With several recipients and no words found next to @rc, its part of
+ * the explanation: from the line that first names it to the line that
+ * names the next recipient (Domino repeats "was not delivered to: a
+ * because: reason" per recipient). The whole text would give every
+ * recipient the first one's reason. The stretch also ends at a section
+ * rule or a transcript ("----- Transcript of session follows -----",
+ * ">>> RCPT To:"), which belong to no one recipient. NULL with one
+ * recipient or when the stretch says no more than the address.
+ */
+static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
+{
+	const char *t = r->text, *end = r->text + r->expl_len, *hit, *b, *e;
+	size_t alen;
+	char *d;
+
+	if (r->n_rcpts < 2 || rc->recipient == NULL ||
+	    (hit = rb_memcasemem(t, r->expl_len, rc->recipient)) == NULL)
+		return NULL;
+	alen = strlen(rc->recipient);
+	b = hit;
+	while (b > t && b[-1] != '\n')
+		b--;
+	e = memchr(hit, '\n', (size_t)(end - hit));
+	while (e != NULL && e < end && (size_t)(e - b) < DIAG_MAX) {
+		const char *n = e + 1, *nl;
+		bool other = false;
+
+		nl = n < end ? memchr(n, '\n', (size_t)(end - n)) : NULL;
+		nl = nl ? nl : end;
+		for (size_t k = 0; k < r->n_rcpts && !other; k++) {
+			const char *a = r->rcpts[k].recipient;
+
+			other = a != NULL && &r->rcpts[k] != rc &&
+				rb_memcasemem(n, (size_t)(nl - n), a) != NULL;
+		}
+		{
+			const char *q = n + indent_of(n, nl);
+
+			if (nl - q >= 3 &&
+			    (strncmp(q, "---", 3) == 0 || strncmp(q, "===", 3) == 0 ||
+			     strncmp(q, "***", 3) == 0 || strncmp(q, ">>>", 3) == 0 ||
+			     strncmp(q, "<<<", 3) == 0 || strncmp(q, "...", 3) == 0))
+				other = true;
+		}
+		if (other || n >= end)
+			break;
+		e = nl;
+	}
+	if (e == NULL || e > end)
+		e = end;
+	if ((size_t)(e - b) > DIAG_MAX)
+		e = b + DIAG_MAX;
+	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
+	rb_str_squeeze(d);
+	return strlen(d) < alen + 6 ? NULL : d;
+}
+
+/* Is @rc first named under a dashed heading that says its failures are
+ * not final (Sendmail's "----- The following addresses had transient
+ * non-fatal errors -----" next to the permanent ones)? */
+static bool under_transient_heading(const struct rb_report *r,
+				    const struct rb_rcpt *rc)
+{
+	const char *t = r->text, *hit, *lb;
+
+	if (rc->recipient == NULL ||
+	    (hit = rb_memcasemem(t, r->expl_len, rc->recipient)) == NULL)
+		return false;
+	for (lb = hit; lb > t;) {
+		const char *b = lb - 1, *q;
+
+		while (b > t && b[-1] != '\n')
+			b--;
+		q = b + strspn(b, " \t");
+		if (strncmp(q, "-----", 5) == 0)
+			return rb_memcasemem(q, (size_t)(lb - q), "transient") !=
+				       NULL ||
+			       rb_memcasemem(q, (size_t)(lb - q), "non-fatal") !=
+				       NULL;
+		lb = b;
+	}
+	return false;
+}
+
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
 	size_t elen;
@@ -1490,7 +2027,12 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		}
 		if (rc->status[0] != '\0' && rc->status_from == NULL)
 			rc->status_from = "diagnostic";
-		if (rc->diagnostic == NULL) {
+		if (rc->diagnostic == NULL && r->n_rcpts > 1 &&
+		    rb_memcasemem(r->text, elen, rc->recipient) != NULL) {
+			/* named among others: its own stretch or nothing,
+			 * never the others' words */
+			rc->diagnostic = own_stretch(r, rc);
+		} else if (rc->diagnostic == NULL) {
 			char *s = rb_arena_strndup(r->arena, r->text,
 						   elen < DIAG_MAX ? elen : DIAG_MAX);
 
@@ -1515,7 +2057,8 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		}
 		rc->action = "failed";
 		rc->kind = RB_KIND_BOUNCE;
-		if (delay && rb_code_class(rc->status) != 5 &&
+		if ((delay || under_transient_heading(r, rc)) &&
+		    rb_code_class(rc->status) != 5 &&
 		    rb_code_class(rc->reply_code) != 5) {
 			rc->action = "delayed";
 			rc->kind = RB_KIND_DELAY;

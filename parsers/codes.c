@@ -235,6 +235,7 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		PHRASE("after end of ", 0, "", "DATA"),
 		PHRASE("after ", 0, "", "DATA"),
 		PHRASE(">>> ", 0, "", "DATA"),
+		PHRASE("--> ", 0, "", "DATA"), /* MDaemon's transcript */
 		PHRASE("our ", 0, "", "DATA"),
 		PHRASE("", 1, " to command", "RCPT"),
 		PHRASE("after ", 1, " to", "RCPT"),
@@ -251,6 +252,7 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		PHRASE("", 3, " command", "MAIL"),
 		PHRASE("after ", 3, "", "MAIL"),
 		PHRASE(">>> ", 3, "", "MAIL"),
+		PHRASE("--> ", 3, "", "MAIL"),
 		PHRASE("our ", 3, "", "MAIL"),
 		PHRASE("e", 4, " command", "HELO"),
 		PHRASE("", 5, " command", "HELO"),

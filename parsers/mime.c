@@ -257,6 +257,7 @@ static void strip_html(struct rb_buf *out, const char *s)
 {
 	int in_tag = 0;
 	int in_skip = 0; /* inside <style> or <script> */
+	int broke = 0;	 /* the tag being read made a line break */
 
 	for (const char *p = s; *p; p++) {
 		/* runs of bytes that are copied or skipped alike */
@@ -283,12 +284,21 @@ static void strip_html(struct rb_buf *out, const char *s)
 			    rb_startswith_ci(p, "</p") ||
 			    rb_startswith_ci(p, "<tr") ||
 			    rb_startswith_ci(p, "<div") ||
-			    rb_startswith_ci(p, "</div"))
+			    rb_startswith_ci(p, "</div")) {
 				rb_buf_addc(out, '\n');
+				broke = 1;
+			}
 			continue;
 		}
 		if (*p == '>' && in_tag) {
 			in_tag = 0;
+			/* "<br>" and the source's line end after it are one
+			 * line break, not a blank line between two lines */
+			if (broke && p[1] == '\r' && p[2] == '\n')
+				p += 2;
+			else if (broke && p[1] == '\n')
+				p++;
+			broke = 0;
 			continue;
 		}
 		if (in_tag || in_skip)

@@ -830,6 +830,179 @@ static void test_not_bounces(void **state)
 	}
 }
 
+/* ---- text notices that list several recipients ------------------------ */
+
+/* Each recipient of a plain-text notice gets its own words: the rest of a
+ * list whose first item a phrase named, repeated labels, repeated
+ * per-recipient blocks; a recipient named among others without words of
+ * its own takes none of theirs (no body rule decides it). */
+static void test_text_multi(void **state)
+{
+	static const char head[] = "Return-Path: <>\n"
+				   "From: postmaster@mx.dest.example\n"
+				   "To: sender@example.org\n"
+				   "Subject: Undeliverable mail\n"
+				   "\n";
+	static const struct {
+		const char *name;
+		const char *body;
+		size_t n;
+		const char *rcpt[3];
+		const char *reason[3];
+		const char *kind1; /* the second recipient's kind, if checked */
+	} rows[] = {
+	    {"bullet-list",
+	     "Delivery to the following recipients failed permanently:\n\n"
+	     "    * a@dest.example\n"
+	     "    * b@dest.example\n\n"
+	     "For recipient a@dest.example:\n"
+	     "  Remote server replied: 550 5.1.1 User unknown\n\n"
+	     "For recipient b@dest.example:\n"
+	     "  Remote server replied: 552 5.2.2 Mailbox full\n",
+	     2,
+	     {"a@dest.example", "b@dest.example"},
+	     {"userunknown", "mailboxfull"},
+	     NULL},
+	    {"indented-list-with-reasons",
+	     "The following recipients could not be delivered:\n"
+	     "    c@dest.example    (550 5.1.1 User unknown)\n"
+	     "    d@dest.example    (552 5.2.2 Mailbox full)\n",
+	     2,
+	     {"c@dest.example", "d@dest.example"},
+	     {"userunknown", "mailboxfull"},
+	     NULL},
+	    {"repeated-label",
+	     "Your message cannot be delivered to the following recipients:\n\n"
+	     "  Recipient address: e@dest.example\n"
+	     "  Reason: 550 5.1.1 User unknown\n\n"
+	     "  Recipient address: f@dest.example\n"
+	     "  Reason: Illegal host/domain name found\n\n"
+	     "  Recipient address: g@dest.example\n"
+	     "  Reason: Over quota\n",
+	     3,
+	     {"e@dest.example", "f@dest.example", "g@dest.example"},
+	     {"userunknown", "hostunknown", "mailboxfull"},
+	     NULL},
+	    {"repeated-blocks",
+	     "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n"
+	     "  h@dest.example\n\nbecause:\n\n"
+	     "  User h (h@dest.example) not listed in Domino Directory\n\n"
+	     "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n"
+	     "  i@dest.example\n\nbecause:\n\n"
+	     "  Something nobody has a rule for\n",
+	     2,
+	     {"h@dest.example", "i@dest.example"},
+	     {"userunknown", "undefined"},
+	     NULL},
+	    {"named-without-words",
+	     "   ----- The following addresses had permanent fatal errors -----\n"
+	     "<j@dest.example>\n<k@other.example>\n\n"
+	     "   ----- Transcript of session follows -----\n"
+	     "... while talking to mx.dest.example.:\n"
+	     ">>> RCPT To:<j@dest.example>\n"
+	     "<<< 550 5.1.1 <j@dest.example>... User unknown\n"
+	     "550 5.1.1 <j@dest.example>... User unknown\n",
+	     2,
+	     {"j@dest.example", "k@other.example"},
+	     {"userunknown", "undefined"},
+	     NULL},
+	    /* the other recipients of the message did not fail */
+	    {"sent-as-well",
+	     "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n"
+	     "  l@dest.example\n\nbecause:\n\n"
+	     "  550 5.1.1 <l@dest.example>... User unknown\n\n"
+	     "Your message was sent to the following recipients as well:\n\n"
+	     "  m@dest.example\n  n@dest.example\n",
+	     1,
+	     {"l@dest.example"},
+	     {"userunknown"},
+	     NULL},
+	    /* each RCPT its own reply; one taken at RCPT (250) did not fail */
+	    {"arrow-transcript",
+	     "--- Session Transcript ---\n"
+	     " 09:13:02: --> RCPT To:<o@dest.example>\n"
+	     " 09:13:02: <-- 550 5.1.1 <o@dest.example>... User unknown\n"
+	     " 09:13:02: --> RCPT To:<p@dest.example>\n"
+	     " 09:13:02: <-- 250 2.1.5 Recipient OK\n"
+	     " 09:13:02: --> RCPT To:<q@dest.example>\n"
+	     " 09:13:02: <-- 552 5.2.2 <q@dest.example>... Mailbox full\n"
+	     " 09:13:02: --> QUIT\n",
+	     2,
+	     {"o@dest.example", "q@dest.example"},
+	     {"userunknown", "mailboxfull"},
+	     NULL},
+	    /* taken at RCPT, refused after DATA: it failed with the message */
+	    {"arrow-transcript-data",
+	     " 09:13:02: --> RCPT To:<r@dest.example>\n"
+	     " 09:13:02: <-- 550 5.1.1 <r@dest.example>... User unknown\n"
+	     " 09:13:02: --> RCPT To:<s@dest.example>\n"
+	     " 09:13:02: <-- 250 2.1.5 Recipient OK\n"
+	     " 09:13:02: --> DATA\n"
+	     " 09:13:03: <-- 554 5.7.1 Message rejected as spam\n",
+	     2,
+	     {"r@dest.example", "s@dest.example"},
+	     {"userunknown", "spamdetected"},
+	     NULL},
+	    /* Exchange names recipients "Display Name (addr)" */
+	    {"exchange-display-names",
+	     "Delivery has failed to these recipients or groups:\n\n"
+	     "Vic Smith (v@dest.example)\n"
+	     "The e-mail address you entered couldn't be found.\n\n"
+	     "Wes Jones (w@dest.example)\n"
+	     "The recipient's mailbox is full and can't accept messages now.\n",
+	     2,
+	     {"v@dest.example", "w@dest.example"},
+	     {"userunknown", "mailboxfull"},
+	     NULL},
+	    /* a contact address after a finished sentence is still one */
+	    {"contact-after-sentence",
+	     "Your message could not be delivered to the following "
+	     "recipient:\n\n"
+	     "    x@dest.example\n    550 5.1.1 User unknown\n\n"
+	     "If you need help, please write to the address below.\n\n"
+	     "    help@mx.dest.example\n",
+	     1,
+	     {"x@dest.example"},
+	     {"userunknown"},
+	     NULL},
+	    /* Sendmail's permanent and transient sections in one notice */
+	    {"sendmail-transient-section",
+	     "   ----- The following addresses had permanent fatal errors -----\n"
+	     "<t@dest.example>\n"
+	     "    (reason: 550 5.1.1 <t@dest.example>... User unknown)\n\n"
+	     "   ----- The following addresses had transient non-fatal errors -----\n"
+	     "<u@other.example>\n"
+	     "    (reason: 452 4.2.2 Mailbox full)\n",
+	     2,
+	     {"t@dest.example", "u@other.example"},
+	     {"userunknown", "mailboxfull"},
+	     "delay"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, head);
+		rb_buf_adds(&b, rows[i].body);
+		r = run_str(rb_buf_str(&b));
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, rows[i].n);
+		if (rows[i].kind1 != NULL && r->n_rcpts > 1)
+			CHECK_STR(rows[i].name, "kind of the second",
+				  kind_of(r->rcpts[1].kind), rows[i].kind1);
+		for (size_t k = 0; k < rows[i].n && k < r->n_rcpts; k++) {
+			CHECK_STR(rows[i].name, "recipient", r->rcpts[k].recipient,
+				  rows[i].rcpt[k]);
+			CHECK_STR(rows[i].name, "reason", r->rcpts[k].reason,
+				  rows[i].reason[k]);
+		}
+		rb_report_free(&r);
+		rb_buf_free(&b);
+	}
+}
+
 static int group_setup(void **state)
 {
 	struct rb_error err;
@@ -863,6 +1036,7 @@ int main(void)
 	    cmocka_unit_test(test_complaints),
 	    cmocka_unit_test(test_complaint_sender),
 	    cmocka_unit_test(test_not_bounces),
+	    cmocka_unit_test(test_text_multi),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

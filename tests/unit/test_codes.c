@@ -231,6 +231,8 @@ static void test_smtp_command(void **state)
 	    {"550 user unknown", NULL},
 	    /* the earliest mention wins: the first failing step */
 	    {">>> MAIL FROM:<a@b.example>\n<<< 250 ok\n>>> DATA", "MAIL"},
+	    {"09:13:02: --> DATA 09:13:03: <-- 554 5.7.1 Message rejected", "DATA"},
+	    {"09:13:02: --> MAIL From:<a@b.example> <-- 550 5.7.1 no", "MAIL"},
 	};
 
 	(void)state;
