@@ -651,15 +651,9 @@ static bool others_list_intro(const char *p, size_t n)
 	static const char *const negations[] = {" not ", "n't", "fail",
 						"unable", "undeliver"};
 
-	for (size_t i = 0; i < sizeof(negations) / sizeof(negations[0]); i++) {
-		if (rb_memcasemem(p, n, negations[i]) != NULL)
-			return false;
-	}
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		if (rb_memcasemem(p, n, words[i]) != NULL)
-			return true;
-	}
-	return false;
+	return !rb_contains_any(p, n, negations,
+				sizeof(negations) / sizeof(negations[0])) &&
+	       rb_contains_any(p, n, words, sizeof(words) / sizeof(words[0]));
 }
 
 /*
