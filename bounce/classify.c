@@ -644,9 +644,19 @@ bool rb_rule_is_not_report(const char *rule)
 				strcmp(rule, RB_RULE_DOUBLE_BOUNCE) == 0);
 }
 
+/* Marks @r as mail that is no report (rb_rule_is_not_report). */
+static void not_a_report(struct rb_report *r, const char *rule,
+			 const char *why)
+{
+	r->kind = RB_KIND_UNKNOWN;
+	r->rule = rule;
+	r->why = why;
+}
+
 void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 {
-	bool ds_part;
+	bool ds_part, autoreply;
+	const char *why;
 
 	if (r->fr_raw != NULL)
 		return; /* a complaint: fbl/ decides */
@@ -655,30 +665,29 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 	ds_part = r->ds_raw != NULL && r->parts_seen != NULL &&
 		  strstr(r->parts_seen, "delivery-status") != NULL;
 	if (rb_is_mdn(r)) {
-		r->kind = RB_KIND_UNKNOWN;
-		r->rule = RB_RULE_MDN;
-		r->why = "a read receipt or other disposition notification "
-			 "(RFC 8098), not a delivery report";
+		not_a_report(r, RB_RULE_MDN,
+			     "a read receipt or other disposition notification "
+			     "(RFC 8098), not a delivery report");
 		return;
 	}
-	if (!ds_part && (r->why = rb_not_report_why(r)) != NULL &&
-	    !rb_autoreply_detect(r)) {
-		r->kind = RB_KIND_UNKNOWN;
-		r->rule = RB_RULE_NOT_REPORT;
+	why = ds_part ? NULL : rb_not_report_why(r);
+	/* an auto-reply from an ordinary sender is still one (asked once) */
+	autoreply = why != NULL && rb_autoreply_detect(r);
+	if (why != NULL && !autoreply) {
+		not_a_report(r, RB_RULE_NOT_REPORT, why);
 		return;
 	}
 	if (rb_is_double_bounce(r)) {
-		r->kind = RB_KIND_UNKNOWN;
-		r->rule = RB_RULE_DOUBLE_BOUNCE;
-		r->why = "the returned message had the null sender: a bounce "
-			 "of a bounce or of an automatic reply";
+		not_a_report(r, RB_RULE_DOUBLE_BOUNCE,
+			     "the returned message had the null sender: a "
+			     "bounce of a bounce or of an automatic reply");
 		return;
 	}
 	r->why = NULL;
 	if (r->ds_raw != NULL && rb_dsn_read(r, &c->limits) > 0) {
 		r->rule = r->ds_global ? "mime:message/global-delivery-status"
 				       : "mime:message/delivery-status";
-	} else if (rb_autoreply_detect(r)) {
+	} else if (autoreply || rb_autoreply_detect(r)) {
 		struct rb_rcpt *rc;
 
 		r->kind = RB_KIND_AUTOREPLY;
