@@ -103,6 +103,9 @@ void rb_ruleset_free(struct rb_ruleset **sp)
 	free((*sp)->pf_first);
 	free((*sp)->pf_n);
 	free((*sp)->pf_ids);
+	free((*sp)->gated);
+	free((*sp)->lr_first);
+	free((*sp)->lr_ids);
 	free((*sp)->rules);
 	free(*sp);
 	*sp = NULL;
@@ -529,6 +532,69 @@ static void build_prefilter(struct rb_ruleset *set)
 	}
 }
 
+/* Is rule @i decided by the literal prefilter alone (see gated)? */
+static bool gateable(const struct rb_ruleset *set, size_t i)
+{
+	const struct rb_rule *r = &set->rules[i];
+
+	if (r->on != RB_RULE_ON_DIAGNOSTIC || r->nlines == 0)
+		return false;
+	for (size_t j = 0; j < r->nlines; j++) {
+		if (set->pf_n[set->line_base[i] + j] == 0)
+			return false;
+	}
+	return true;
+}
+
+/* The gate of rb_rules_match (see struct rb_ruleset): for each literal,
+ * the gated rules that need it, so a diagnostic's literals name the few
+ * rules worth trying instead of visiting every rule's lines. */
+static void build_gate(struct rb_ruleset *set)
+{
+	size_t total = 0;
+	unsigned *fill;
+
+	free(set->gated);
+	free(set->lr_first);
+	free(set->lr_ids);
+	set->gated = rb_xcalloc(set->n + 1, 1);
+	set->lr_first = rb_xcalloc(set->nulits + 1, sizeof(*set->lr_first));
+	for (size_t i = 0; i < set->n; i++) {
+		set->gated[i] = gateable(set, i);
+		if (!set->gated[i])
+			continue;
+		for (size_t g = set->line_base[i];
+		     g < set->line_base[i] + set->rules[i].nlines; g++) {
+			for (unsigned k = 0; k < set->pf_n[g]; k++)
+				set->lr_first[set->pf_ids[set->pf_first[g] + k]]++;
+			total += set->pf_n[g];
+		}
+	}
+	/* counts to starts; a rule listed twice under a literal is harmless */
+	for (size_t u = 0, at = 0; u <= set->nulits; u++) {
+		size_t c = u < set->nulits ? set->lr_first[u] : 0;
+
+		set->lr_first[u] = (unsigned)at;
+		at += c;
+	}
+	set->lr_ids = rb_xmalloc((total + 1) * sizeof(*set->lr_ids));
+	fill = rb_xcalloc(set->nulits + 1, sizeof(*fill));
+	for (size_t i = 0; i < set->n; i++) {
+		if (!set->gated[i])
+			continue;
+		for (size_t g = set->line_base[i];
+		     g < set->line_base[i] + set->rules[i].nlines; g++) {
+			for (unsigned k = 0; k < set->pf_n[g]; k++) {
+				unsigned u = set->pf_ids[set->pf_first[g] + k];
+
+				set->lr_ids[set->lr_first[u] + fill[u]++] =
+					(unsigned)i;
+			}
+		}
+	}
+	free(fill);
+}
+
 /* The rules rb_rules_match tries for each class and pass (see
  * struct rb_ruleset). A rule with both a reason and a blocklist is in
  * both passes of its class. */
@@ -558,6 +624,7 @@ static void build_order(struct rb_ruleset *set)
 	}
 	set->order_start[6] = n;
 	build_prefilter(set);
+	build_gate(set);
 	set->order_n = set->n;
 }
 
@@ -611,6 +678,8 @@ struct rb_rule_matcher {
 	unsigned char *seen; /* literals found in the diagnostic (bits) */
 	size_t seen_cap;
 	bool seen_ok;
+	unsigned char *open; /* gated rules those literals open (bytes) */
+	size_t open_cap;
 	/* the last text run_n looked at, and whether it has 8-bit bytes */
 	const char *hb_s;
 	size_t hb_len;
@@ -652,6 +721,7 @@ void rb_rule_matcher_free(struct rb_rule_matcher **mp)
 	free((*mp)->state);
 	rb_buf_free(&(*mp)->lower);
 	free((*mp)->seen);
+	free((*mp)->open);
 	free(*mp);
 	*mp = NULL;
 }
@@ -732,6 +802,33 @@ static void scan_diag(const struct rb_ruleset *set, struct rb_rule_matcher *m,
 	rb_acsearch_scan(set->ac, diag,
 			 len > RULE_MAX_SUBJECT ? RULE_MAX_SUBJECT : len, m->seen);
 	m->seen_ok = true;
+	if (set->lr_first == NULL)
+		return;
+	if (m->open_cap < set->n) {
+		m->open = rb_xrealloc(m->open, set->n);
+		m->open_cap = set->n;
+	}
+	memset(m->open, 0, set->n);
+	for (size_t b = 0; b < bytes; b++) {
+		for (unsigned bits = m->seen[b]; bits != 0; bits &= bits - 1) {
+			size_t u = 8 * b + (size_t)__builtin_ctz(bits);
+
+			for (unsigned k = set->lr_first[u]; k < set->lr_first[u + 1];
+			     k++)
+				m->open[set->lr_ids[k]] = 1;
+		}
+	}
+}
+
+/* May gated rule @i match @diag at all (see struct rb_ruleset)? */
+static bool gate_open(const struct rb_ruleset *set, struct rb_rule_matcher *m,
+		      size_t i, const char *diag)
+{
+	if (diag == NULL || *diag == '\0')
+		return false;
+	if (!m->seen_ok)
+		scan_diag(set, m, diag);
+	return m->open[i] != 0;
 }
 
 /* literal_may_match for packed line @g (see build_prefilter). */
@@ -911,12 +1008,20 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 	if (set->order != NULL && set->order_n == set->n &&
 	    (unsigned)klass < 3) {
 		unsigned b = 2 * (unsigned)klass + (want_reason ? 1 : 0);
+		bool gate = !set->no_prefilter && set->ac != NULL &&
+			    set->gated != NULL;
 
 		for (size_t k = set->order_start[b]; k < set->order_start[b + 1];
 		     k++) {
-			if (try_rule(set, m, set->order[k], subj, &l, evidence_r,
-				     ev_size))
-				return &set->rules[set->order[k]];
+			size_t i = set->order[k];
+
+			if (gate && m->state[i] == 0 && set->gated[i] &&
+			    !gate_open(set, m, i, subj->diagnostic)) {
+				m->state[i] = 2;
+				continue;
+			}
+			if (try_rule(set, m, i, subj, &l, evidence_r, ev_size))
+				return &set->rules[i];
 		}
 		return NULL;
 	}

@@ -90,6 +90,13 @@ struct rb_ruleset {
 	unsigned *pf_first;
 	unsigned *pf_n;
 	unsigned *pf_ids;
+	/* and the gate (valid with order): gated[i] when rule i can match
+	 * only through diagnostic lines that all have literals, so it cannot
+	 * match unless one of them occurs; the gated rules that literal u
+	 * opens are lr_ids[lr_first[u] .. lr_first[u + 1]) */
+	unsigned char *gated;
+	unsigned *lr_first;
+	unsigned *lr_ids;
 };
 
 /* What the evidence said about one recipient, for rules to look at. */
