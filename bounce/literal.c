@@ -351,3 +351,114 @@ size_t rb_literal_set(const char *pattern, char **out, size_t max)
 	}
 	return 0;
 }
+
+static bool needs_high_in(const char *p, const char *end);
+
+static bool folds_to_ascii(const char *c, size_t n)
+{
+	return (n == 2 && memcmp(c, "\xc5\xbf", 2) == 0) ||
+	       (n == 3 && memcmp(c, "\xe2\x84\xaa", 3) == 0);
+}
+
+/* Does every alternative of the group body @p .. @end need a non-ASCII
+ * byte? */
+static bool alternatives_need_high(const char *p, const char *end)
+{
+	const char *a = p;
+
+	while (p < end) {
+		if (*p == '\\') {
+			p += 2;
+			continue;
+		}
+		if (*p == '[') {
+			p = skip_class(p);
+			continue;
+		}
+		if (*p == '(') {
+			const char *g = skip_group(p);
+
+			if (g == NULL || g > end)
+				return false;
+			p = g;
+			continue;
+		}
+		if (*p == '|') {
+			if (!needs_high_in(a, p))
+				return false;
+			a = p + 1;
+		}
+		p++;
+	}
+	return p == end && needs_high_in(a, end);
+}
+
+/* Is there a non-ASCII character at the top level of @p .. @end that a
+ * match cannot skip, or a mandatory group whose alternatives all need
+ * one? (See rb_literal_needs_high; @end bounds an alternative.) */
+static bool needs_high_in(const char *p, const char *end)
+{
+	while (p < end) {
+		size_t ql;
+		int opt;
+
+		if (*p == '|')
+			return false; /* split by alternatives_need_high */
+		if (*p == '\\') {
+			if (p + 1 >= end)
+				return false;
+			p += 2; /* an escape: never a required non-ASCII byte */
+			continue;
+		}
+		if (*p == '[') {
+			p = skip_class(p);
+			continue;
+		}
+		if (*p == '(') {
+			const char *e = skip_group(p), *body = p + 1;
+
+			if (e == NULL || e > end)
+				return false;
+			if (quantifier(e, &ql, &opt) && opt) {
+				p = e + ql;
+				continue;
+			}
+			if (*body == '?') {
+				/* only (?: groups are looked into: lookarounds
+				 * consume nothing, others are not worth it */
+				if (body[1] != ':') {
+					p = e;
+					continue;
+				}
+				body += 2;
+			}
+			if (alternatives_need_high(body, e - 1))
+				return true;
+			p = e;
+			continue;
+		}
+		if ((unsigned char)*p >= 0x80) {
+			/* one UTF-8 character: a quantifier after it applies
+			 * to all of it; U+017F and U+212A fold to ASCII s and
+			 * k under caseless matching */
+			const char *c = p + 1;
+
+			while (c < end && ((unsigned char)*c & 0xc0) == 0x80)
+				c++;
+			if (!(c < end && quantifier(c, &ql, &opt) && opt) &&
+			    !folds_to_ascii(p, (size_t)(c - p)))
+				return true;
+			p = c;
+			continue;
+		}
+		p++;
+	}
+	return false;
+}
+
+bool rb_literal_needs_high(const char *pattern)
+{
+	if (!plain_syntax(pattern))
+		return false;
+	return alternatives_need_high(pattern, pattern + strlen(pattern));
+}

@@ -8,6 +8,7 @@
 #ifndef REBOUND_BOUNCE_LITERAL_H
 #define REBOUND_BOUNCE_LITERAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define RB_LITERAL_MIN 3 /* shorter literals filter nothing */
@@ -30,5 +31,14 @@ size_t rb_literal_required(const char *pattern, char *out, size_t size);
  * owned string), 0 when the pattern has no usable prefilter.
  */
 size_t rb_literal_set(const char *pattern, char **out, size_t max);
+
+/*
+ * Does every match of @pattern contain a byte >= 0x80 (a mandatory
+ * non-ASCII character at the top level, or a mandatory group whose
+ * alternatives all have one)? Then ASCII text cannot match it: the
+ * prefilter of the Cyrillic, CJK and Hangul phrases, which have no ASCII
+ * literal. Conservative like the rest: when in doubt, false.
+ */
+bool rb_literal_needs_high(const char *pattern);
 
 #endif

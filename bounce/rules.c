@@ -284,6 +284,7 @@ static int directive(struct pending *p, const char *file, unsigned line,
 		memset(ln, 0, sizeof(*ln));
 		ln->re = re;
 		ln->neg_type = has_negated_type(val);
+		ln->needs_high = rb_literal_needs_high(val);
 		k = rb_literal_set(val, set, 64);
 		if (k > 0) {
 			ln->lits = rb_xcalloc(k, sizeof(*ln->lits));
@@ -540,7 +541,8 @@ static bool gateable(const struct rb_ruleset *set, size_t i)
 	if (r->on != RB_RULE_ON_DIAGNOSTIC || r->nlines == 0)
 		return false;
 	for (size_t j = 0; j < r->nlines; j++) {
-		if (set->pf_n[set->line_base[i] + j] == 0)
+		if (set->pf_n[set->line_base[i] + j] == 0 &&
+		    !r->lines[j].needs_high)
 			return false;
 	}
 	return true;
@@ -558,39 +560,47 @@ static void build_gate(struct rb_ruleset *set)
 	free(set->lr_first);
 	free(set->lr_ids);
 	set->gated = rb_xcalloc(set->n + 1, 1);
-	set->lr_first = rb_xcalloc(set->nulits + 1, sizeof(*set->lr_first));
-	for (size_t i = 0; i < set->n; i++) {
-		set->gated[i] = gateable(set, i);
-		if (!set->gated[i])
-			continue;
-		for (size_t g = set->line_base[i];
-		     g < set->line_base[i] + set->rules[i].nlines; g++) {
-			for (unsigned k = 0; k < set->pf_n[g]; k++)
-				set->lr_first[set->pf_ids[set->pf_first[g] + k]]++;
-			total += set->pf_n[g];
-		}
-	}
-	/* counts to starts; a rule listed twice under a literal is harmless */
-	for (size_t u = 0, at = 0; u <= set->nulits; u++) {
-		size_t c = u < set->nulits ? set->lr_first[u] : 0;
+	/* nulits + 1 literals (the last one: a high byte), + 1 for the end */
+	set->lr_first = rb_xcalloc(set->nulits + 2, sizeof(*set->lr_first));
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < set->n; i++) {
+			if (pass == 0)
+				set->gated[i] = gateable(set, i);
+			if (!set->gated[i])
+				continue;
+			for (size_t j = 0; j < set->rules[i].nlines; j++) {
+				size_t g = set->line_base[i] + j;
+				const unsigned *id = &set->pf_ids[set->pf_first[g]];
+				unsigned high = (unsigned)set->nulits;
+				unsigned n = set->pf_n[g];
 
-		set->lr_first[u] = (unsigned)at;
-		at += c;
-	}
-	set->lr_ids = rb_xmalloc((total + 1) * sizeof(*set->lr_ids));
-	fill = rb_xcalloc(set->nulits + 1, sizeof(*fill));
-	for (size_t i = 0; i < set->n; i++) {
-		if (!set->gated[i])
-			continue;
-		for (size_t g = set->line_base[i];
-		     g < set->line_base[i] + set->rules[i].nlines; g++) {
-			for (unsigned k = 0; k < set->pf_n[g]; k++) {
-				unsigned u = set->pf_ids[set->pf_first[g] + k];
+				/* a line with literals is opened by them; one
+				 * without, by a high byte (see gateable) */
+				for (unsigned k = 0; k < (n ? n : 1); k++) {
+					unsigned u = n ? id[k] : high;
 
-				set->lr_ids[set->lr_first[u] + fill[u]++] =
-					(unsigned)i;
+					if (pass == 0) {
+						set->lr_first[u]++;
+						total++;
+					} else {
+						set->lr_ids[set->lr_first[u] + fill[u]++] =
+							(unsigned)i;
+					}
+				}
 			}
 		}
+		if (pass == 1)
+			break;
+		/* counts to starts; a rule listed twice under a literal is
+		 * harmless */
+		for (size_t u = 0, at = 0; u <= set->nulits + 1; u++) {
+			size_t c = u <= set->nulits ? set->lr_first[u] : 0;
+
+			set->lr_first[u] = (unsigned)at;
+			at += c;
+		}
+		set->lr_ids = rb_xmalloc((total + 1) * sizeof(*set->lr_ids));
+		fill = rb_xcalloc(set->nulits + 1, sizeof(*fill));
 	}
 	free(fill);
 }
@@ -726,6 +736,17 @@ void rb_rule_matcher_free(struct rb_rule_matcher **mp)
 	*mp = NULL;
 }
 
+/* Has @s (@len bytes) a byte >= 0x80? Remembered for the last text. */
+static bool text_high(struct rb_rule_matcher *m, const char *s, size_t len)
+{
+	if (s != m->hb_s || len != m->hb_len) {
+		m->hb_s = s;
+		m->hb_len = len;
+		m->hb = rb_has_high(s, len);
+	}
+	return m->hb;
+}
+
 /* Returns 1 on match (evidence copied), 0 otherwise. Errors (limits) are
  * no match, never a crash. */
 static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
@@ -744,13 +765,9 @@ static int run_n(struct rb_rule_matcher *m, const pcre2_code *re,
 	 * "x\S*\s" fails on "x\u044c y"; ".", "[^ ]" and "[\S]" are right).
 	 * Such patterns meet text with non-ASCII bytes in the interpreter,
 	 * under the same limits. */
-	if (neg_type && (s != m->hb_s || len != m->hb_len)) {
-		m->hb_s = s;
-		m->hb_len = len;
-		m->hb = rb_has_high(s, len);
-	}
 	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0,
-			 neg_type && m->hb ? PCRE2_NO_JIT : 0, m->md, m->mc);
+			 neg_type && text_high(m, s, len) ? PCRE2_NO_JIT : 0,
+			 m->md, m->mc);
 	if (rc < 0)
 		return 0;
 	if (ev != NULL && evsz > 0) {
@@ -783,9 +800,14 @@ static bool status_fits(const char *list, const char *status)
 	return false;
 }
 
-/* Does @r match @subj (conditions and patterns)? */
-/* Could @ln match the diagnostic at all? False only when none of its
- * required literals occurs in it. */
+/* Opens the gated rules of literal @u (see struct rb_ruleset). */
+static void open_rules(const struct rb_ruleset *set, struct rb_rule_matcher *m,
+		       size_t u)
+{
+	for (unsigned k = set->lr_first[u]; k < set->lr_first[u + 1]; k++)
+		m->open[set->lr_ids[k]] = 1;
+}
+
 /* Marks in m->seen the literals that occur in the diagnostic, once per
  * subject. */
 static void scan_diag(const struct rb_ruleset *set, struct rb_rule_matcher *m,
@@ -810,14 +832,11 @@ static void scan_diag(const struct rb_ruleset *set, struct rb_rule_matcher *m,
 	}
 	memset(m->open, 0, set->n);
 	for (size_t b = 0; b < bytes; b++) {
-		for (unsigned bits = m->seen[b]; bits != 0; bits &= bits - 1) {
-			size_t u = 8 * b + (size_t)__builtin_ctz(bits);
-
-			for (unsigned k = set->lr_first[u]; k < set->lr_first[u + 1];
-			     k++)
-				m->open[set->lr_ids[k]] = 1;
-		}
+		for (unsigned bits = m->seen[b]; bits != 0; bits &= bits - 1)
+			open_rules(set, m, 8 * b + (size_t)__builtin_ctz(bits));
 	}
+	if (rb_has_high(diag, len > RULE_MAX_SUBJECT ? RULE_MAX_SUBJECT : len))
+		open_rules(set, m, set->nulits);
 }
 
 /* May gated rule @i match @diag at all (see struct rb_ruleset)? */
@@ -847,6 +866,8 @@ static bool packed_may_match(const struct rb_ruleset *set,
 	return false;
 }
 
+/* Could @ln match the diagnostic at all? False only when none of its
+ * required literals occurs in it. */
 static bool literal_may_match(const struct rb_ruleset *set,
 			      struct rb_rule_matcher *m,
 			      const struct rb_rule_line *ln, const char *diag)
@@ -910,6 +931,9 @@ static int lines_match(const struct rb_ruleset *set,
 			   !literal_may_match(set, m, &r->lines[i], s)) {
 			continue;
 		}
+		if (prefilter && r->lines[i].needs_high &&
+		    !text_high(m, s, len > RULE_MAX_SUBJECT ? RULE_MAX_SUBJECT : len))
+			continue;
 		if (run_n(m, r->lines[i].re, r->lines[i].neg_type, s, len, ev,
 			  evsz))
 			return 1;

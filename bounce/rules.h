@@ -42,6 +42,7 @@ struct rb_rule_line {
 	size_t nlits;
 	unsigned *lit_ids; /* index of each literal in the set's table */
 	bool neg_type;	   /* has \S, \W or \D outside a class (see run_n) */
+	bool needs_high;   /* matches only text with a byte >= 0x80 */
 };
 
 struct rb_rule {
@@ -93,7 +94,9 @@ struct rb_ruleset {
 	/* and the gate (valid with order): gated[i] when rule i can match
 	 * only through diagnostic lines that all have literals, so it cannot
 	 * match unless one of them occurs; the gated rules that literal u
-	 * opens are lr_ids[lr_first[u] .. lr_first[u + 1]) */
+	 * opens are lr_ids[lr_first[u] .. lr_first[u + 1]), and literal
+	 * nulits stands for "a byte >= 0x80" (lines that need one and have
+	 * no ASCII literal) */
 	unsigned char *gated;
 	unsigned *lr_first;
 	unsigned *lr_ids;

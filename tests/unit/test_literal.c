@@ -5,6 +5,7 @@
  * literal it returns must be in every text the pattern matches.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -96,11 +97,48 @@ static void test_set(void **state)
 	}
 }
 
+/* A pattern may be skipped on ASCII text only when every match has a
+ * byte >= 0x80. */
+static void test_needs_high(void **state)
+{
+	static const struct {
+		const char *pattern;
+		bool want;
+	} rows[] = {
+		{"\xe5\xae\x9b\xe5\x85\x88\xe4\xb8\x8d\xe6\x98\x8e", true}, /* 宛先不明 */
+		{"(?:\xd1\x8f\xd1\x89\xd0\xb8\xd0\xba|\xd0\xbf\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0)\\s+\\S*", true},
+		{"(?<!\xe5\x8f\x91)(?:\xe6\x94\xb6|\xe7\x94\xa8)", true},
+		{"(?:\xe6\x94\xb6|user)\\s+unknown", false}, /* one ASCII way */
+		{"(?:\xe6\x94\xb6)?\\S+", false},	/* optional */
+		{"\xe6\x94\xb6?abc", false},		/* quantified */
+		{"\xe6\x94\xb6|abc", false},		/* top-level | */
+		{"[\xe6\x94\xb6]x", false},		/* classes: not looked at */
+		{"(?=\xe6\x94\xb6)", false},		/* consumes nothing */
+		{"(?:\xe6\x94\xb6){0,2}x", false},
+		{"\xc5\xbf", false}, /* U+017F long s: caseless it is 's' */
+		{"\xe2\x84\xaa", false}, /* U+212A Kelvin: caseless 'k' */
+		{"user unknown", false},
+		{"(?x) \xe6\x94\xb6", false},
+		{"\\bempf(?:\xc3\xa4|ae)nger\\b", false},
+		{"\\bbo(?:\xc3\xae)te\\b", true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (rb_literal_needs_high(rows[i].pattern) != rows[i].want) {
+			fprintf(stderr, "[%s] want %d\n", rows[i].pattern,
+				rows[i].want);
+			fail();
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_required),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_needs_high),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
