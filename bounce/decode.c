@@ -1978,7 +1978,8 @@ static bool under_transient_heading(const struct rb_report *r,
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
 	size_t elen;
-	bool delay, success, relayed;
+	int delay = -1, success = -1; /* -1: not looked at yet */
+	bool relayed = false;
 
 	if (r->text == NULL || r->text_len == 0 ||
 	    (!rb_decode_is_failure_notice(r) && !ses_notification(r)))
@@ -2002,9 +2003,8 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 			r->rule = "decode:original-to";
 		}
 	}
-	success = success_notice(r->text, elen);
-	relayed = success && rb_memcasemem(r->text, elen, "relayed") != NULL;
-	delay = text_says_delay(r->text, elen);
+	/* the whole-text checks run only for a recipient whose codes leave
+	 * the question open (most bounces carry a 5xx) */
 	for (size_t i = 0; i < r->n_rcpts; i++) {
 		struct rb_rcpt *rc = &r->rcpts[i];
 
@@ -2041,19 +2041,29 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 			rc->kind = RB_KIND_DELAY;
 			continue;
 		}
-		if (success && rb_code_class(rc->status) != 5 &&
+		if (rb_code_class(rc->status) != 5 &&
 		    rb_code_class(rc->status) != 4 &&
 		    rb_code_class(rc->reply_code) != 5 &&
 		    rb_code_class(rc->reply_code) != 4) {
-			rc->action = relayed ? "relayed" : "delivered";
-			rc->kind = RB_KIND_DELIVERED;
-			continue;
+			if (success < 0) {
+				success = success_notice(r->text, elen);
+				relayed = success && rb_memcasemem(r->text, elen,
+								   "relayed") != NULL;
+			}
+			if (success) {
+				rc->action = relayed ? "relayed" : "delivered";
+				rc->kind = RB_KIND_DELIVERED;
+				continue;
+			}
 		}
 		rc->action = "failed";
 		rc->kind = RB_KIND_BOUNCE;
-		if ((delay || under_transient_heading(r, rc)) &&
-		    rb_code_class(rc->status) != 5 &&
-		    rb_code_class(rc->reply_code) != 5) {
+		if (rb_code_class(rc->status) == 5 ||
+		    rb_code_class(rc->reply_code) == 5)
+			continue;
+		if (delay < 0)
+			delay = text_says_delay(r->text, elen);
+		if (delay || under_transient_heading(r, rc)) {
 			rc->action = "delayed";
 			rc->kind = RB_KIND_DELAY;
 		}
