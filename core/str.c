@@ -206,7 +206,7 @@ char *rb_str_trim(char *s)
 	return s;
 }
 
-/* rb_str_squeeze from @src up to @end (NULL: up to the NUL) into @dst;
+/* rb_str_squeeze from @src up to @end (or a NUL before it) into @dst;
  * writing never overtakes reading, so @dst may be @src. */
 static size_t squeeze(char *dst, const char *src, const char *end)
 {
@@ -216,7 +216,19 @@ static size_t squeeze(char *dst, const char *src, const char *end)
 	while (r != end && isws((unsigned char)*r))
 		r++;
 	for (;;) {
-		/* a word, copied */
+		/* a word, copied: eight bytes at a time while none is below
+		 * 0x21 (no white space, no NUL), then byte by byte */
+		while (end - r >= 8) {
+			uint64_t v;
+
+			memcpy(&v, r, 8);
+			if ((v - UINT64_C(0x2121212121212121)) & ~v &
+			    UINT64_C(0x8080808080808080))
+				break;
+			memcpy(w, &v, 8);
+			w += 8;
+			r += 8;
+		}
 		while (r != end && *r != '\0' && !isws((unsigned char)*r))
 			*w++ = *r++;
 		if (r == end || *r == '\0')
@@ -234,7 +246,7 @@ static size_t squeeze(char *dst, const char *src, const char *end)
 
 void rb_str_squeeze(char *s)
 {
-	(void)squeeze(s, s, NULL);
+	(void)squeeze(s, s, s + strlen(s));
 }
 
 size_t rb_str_squeeze_copy(char *dst, const char *src, size_t len)

@@ -6,6 +6,7 @@
  * look-alike first bytes, bytes >= 0x80).
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -128,12 +129,68 @@ static void test_has_high(void **state)
 			  rows[i].want);
 }
 
+/* The byte-at-a-time squeeze the word-at-a-time one must equal: runs of
+ * white space become one space, none at either end, a NUL ends it. */
+static size_t squeeze_reference(char *dst, const char *src, size_t len)
+{
+	size_t w = 0, i = 0;
+	bool space = false;
+
+	for (; i < len && src[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			space = w > 0;
+			continue;
+		}
+		if (space)
+			dst[w++] = ' ';
+		space = false;
+		dst[w++] = (char)c;
+	}
+	dst[w] = '\0';
+	return w;
+}
+
+static void test_squeeze_generated(void **state)
+{
+	static const char alphabet[] = "ab \t\r\n\x01\x1f!\xc3\x80\x7f";
+	unsigned seed = 4242;
+	char src[80], want[81], got[81], inplace[81];
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t len, wn, gn;
+
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 16) % sizeof(src);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly letters, so that long words occur */
+			src[i] = (seed >> 28) < 10
+					 ? 'x'
+					 : alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		wn = squeeze_reference(want, src, len);
+		gn = rb_str_squeeze_copy(got, src, len);
+		memcpy(inplace, src, len);
+		inplace[len] = '\0';
+		rb_str_squeeze(inplace);
+		if (gn != wn || strcmp(got, want) != 0 || strcmp(inplace, want) != 0) {
+			fprintf(stderr, "round %d len %zu: got \"%s\" in place \"%s\", want \"%s\"\n",
+				round, len, got, inplace, want);
+			fail();
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_memcasemem_rows),
 	    cmocka_unit_test(test_memcasemem_generated),
 	    cmocka_unit_test(test_has_high),
+	    cmocka_unit_test(test_squeeze_generated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
