@@ -59,6 +59,32 @@ static bool looks_like_failure(const struct rb_report *r)
 			       sizeof(marks) / sizeof(marks[0]));
 }
 
+/*
+ * A challenge-response system's request (Boxbe, Spam Arrest, a
+ * permission-based filter): the recipient's filter holds the message until
+ * the sender proves to be a person, or a mailing list holds it for its
+ * moderator. Nothing failed; the reply is automatic. Both need one of
+ * these phrases in the text before the returned message.
+ */
+static bool held_for_verification(const struct rb_report *r)
+{
+	static const char *const marks[] = {
+		"you are a real person", "verify that you are human",
+		"verify you are human", "you are not a spammer",
+		"you are a human", "list of approved senders",
+		"my approved senders", "challenge-response",
+		"challenge/response", "until the list moderator can review",
+		"held for moderator approval", "awaits moderator approval",
+		"is being held for approval",
+	};
+	size_t n = r->expl_len < 4096 ? r->expl_len : 4096;
+
+	if (r->text == NULL || n == 0)
+		return false;
+	return rb_contains_any(r->text, n, marks,
+			       sizeof(marks) / sizeof(marks[0]));
+}
+
 bool rb_autoreply_detect(struct rb_report *r)
 {
 	const char *v;
@@ -84,6 +110,10 @@ bool rb_autoreply_detect(struct rb_report *r)
 	v = rb_report_header(r, "X-Auto-Response-Suppress");
 	if (v != NULL && subject_says_autoreply(r->subject)) {
 		r->rule = "rfc3834:x-auto-response-suppress";
+		return true;
+	}
+	if (held_for_verification(r)) {
+		r->rule = "challenge-response";
 		return true;
 	}
 	if (v == NULL && subject_says_autoreply(r->subject) &&

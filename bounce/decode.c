@@ -930,8 +930,11 @@ static char *paragraph(struct rb_report *r, const char *text, const char *end,
 
 			while (f < end && (*f == '\n' || *f == ' ' || *f == '\t'))
 				f++;
-			if (f < end && !field_line(f, end) && *f != '-' &&
-			    *f != '=' && *f != '>') {
+			/* a labelled "Reason: ..." is the reason, not a
+			 * field of some report */
+			if (f < end &&
+			    (!field_line(f, end) || rb_startswith_ci(f, "reason:")) &&
+			    *f != '-' && *f != '=' && *f != '>') {
 				const char *g = f;
 
 				while (g < end) {
@@ -1788,6 +1791,28 @@ static bool reply_with_status(const char *p, const char *end)
 }
 
 /*
+ * Sendmail's own last line under a transcript whose DATA (or MAIL) the
+ * remote refused, "554 5.0.0 Service unavailable": its code is generic and
+ * its words are Sendmail's, not the server's, so it never stands in for
+ * the reply a recipient already has ("(reason: 550 Rejected)").
+ */
+static bool sendmail_summary(const char *p, const char *e)
+{
+	static const char tail[] = "Service unavailable";
+	size_t tl = sizeof(tail) - 1;
+
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (e - p != (ptrdiff_t)(10 + tl) || !dig(p[0]) || p[1] != '5' ||
+	    p[2] != '4' || p[3] != ' ' || p[4] != p[0] ||
+	    memcmp(p + 5, ".0.0 ", 5) != 0)
+		return false;
+	return rb_strncasecmp(p + 10, tail, tl) == 0;
+}
+
+/*
  * The remote server's reply for @rc in the explanation, when the text
  * decoders found the recipient but not the server's words with their code
  * ("* a@example.com" in a list, the code in a "Technical details" or
@@ -1804,6 +1829,10 @@ static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
 
+		if (rc->diagnostic != NULL && sendmail_summary(p, e)) {
+			p = nl ? nl + 1 : end;
+			continue;
+		}
 		for (const char *q = p; q + 9 <= e; q++) {
 			if ((q == p || !dig(q[-1])) && reply_with_status(q, e)) {
 				if (rc->recipient != NULL &&

@@ -236,10 +236,12 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		PHRASE("after ", 0, "", "DATA"),
 		PHRASE(">>> ", 0, "", "DATA"),
 		PHRASE("--> ", 0, "", "DATA"), /* MDaemon's transcript */
+		PHRASE("sent: ", 0, "", "DATA"), /* hMailServer "sent: DATA" */
 		PHRASE("our ", 0, "", "DATA"),
 		PHRASE("", 1, " to command", "RCPT"),
 		PHRASE("after ", 1, " to", "RCPT"),
 		PHRASE(">>> ", 1, " to", "RCPT"),
+		PHRASE("sent: ", 1, " to", "RCPT"),
 		PHRASE("our ", 1, " to", "RCPT"),
 		PHRASE("", 1, " to:<", "RCPT"),
 		PHRASE("", 1, " to response", "RCPT"),
@@ -253,6 +255,7 @@ const char *rb_smtp_command_find(const char *text, size_t len)
 		PHRASE("after ", 3, "", "MAIL"),
 		PHRASE(">>> ", 3, "", "MAIL"),
 		PHRASE("--> ", 3, "", "MAIL"),
+		PHRASE("sent: ", 3, "", "MAIL"),
 		PHRASE("our ", 3, "", "MAIL"),
 		PHRASE("e", 4, " command", "HELO"),
 		PHRASE("", 5, " command", "HELO"),

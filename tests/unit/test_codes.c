@@ -233,6 +233,11 @@ static void test_smtp_command(void **state)
 	    {">>> MAIL FROM:<a@b.example>\n<<< 250 ok\n>>> DATA", "MAIL"},
 	    {"09:13:02: --> DATA 09:13:03: <-- 554 5.7.1 Message rejected", "DATA"},
 	    {"09:13:02: --> MAIL From:<a@b.example> <-- 550 5.7.1 no", "MAIL"},
+	    /* hMailServer's notice */
+	    {"hMailServer sent: DATA Remote server replied: 550 No such user",
+	     "DATA"},
+	    {"hMailServer sent: RCPT TO:<a@b.example> Remote server replied: 550",
+	     "RCPT"},
 	};
 
 	(void)state;
