@@ -380,6 +380,7 @@ static void take_message_headers(struct walk *w, GMimeMessage *m,
 }
 
 static void walk_object(struct walk *w, GMimeObject *obj, size_t depth);
+static bool starts_ci(const char *p, size_t n, const char *prefix);
 
 /* Does the message hold "--BOUNDARY--", the end of a multipart? */
 static bool has_closing_boundary(const struct walk *w, const char *bnd)
@@ -418,6 +419,92 @@ static bool has_closing_boundary(const struct walk *w, const char *bnd)
 	return false;
 }
 
+/* Some gateways send one delivery-status part per recipient: every part's
+ * blocks are read, the later ones after a blank line (a new block). The
+ * per-message fields of a later part add nothing (the first one wins in
+ * rb_dsn_read); past max_part_bytes in all, the rest is left out. */
+static void add_delivery_status(struct walk *w, const char *ds)
+{
+	struct rb_report *r = w->r;
+	size_t n = strlen(ds);
+	char *all;
+
+	if (r->ds_raw == NULL) {
+		r->ds_raw = (char *)ds;
+		r->ds_len = n;
+		return;
+	}
+	if (r->ds_len + n + 2 > w->o->limits.max_part_bytes) {
+		r->flags |= RB_PF_LIMIT_HIT;
+		return;
+	}
+	all = rb_arena_alloc(r->arena, r->ds_len + n + 3);
+	memcpy(all, r->ds_raw, r->ds_len);
+	memcpy(all + r->ds_len, "\n\n", 2);
+	memcpy(all + r->ds_len + 2, ds, n + 1);
+	r->ds_raw = all;
+	r->ds_len += n + 2;
+}
+
+/* The charset of text that is UTF-16 but not labelled so (no charset, or
+ * us-ascii/utf-8 by mistake; Exchange and some Windows gateways): a byte
+ * order mark, or NUL bytes in every other place of mostly-ASCII text.
+ * Returns the charset name for iconv, or NULL. */
+static const char *utf16_unlabelled(const char *p, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t pairs, odd = 0, even = 0;
+
+	if (len < 4)
+		return NULL;
+	if ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))
+		return "UTF-16";
+	pairs = len / 2 < 256 ? len / 2 : 256;
+	if (pairs < 8)
+		return NULL;
+	for (size_t i = 0; i < pairs; i++) {
+		even += u[2 * i] == 0;
+		odd += u[2 * i + 1] == 0;
+	}
+	if (odd * 10 >= pairs * 7 && even * 20 <= pairs)
+		return "UTF-16LE";
+	if (even * 10 >= pairs * 7 && odd * 20 <= pairs)
+		return "UTF-16BE";
+	return NULL;
+}
+
+/* Is @len bytes of @s an RFC 5965 report block sent with the wrong
+ * Content-Type (text/plain)? Its first line must be a field and its first
+ * block hold Feedback-Type with one more field only reports have. */
+static bool feedback_fields(const char *s, size_t len)
+{
+	static const char *const others[] = {
+		"\nversion:", "\nuser-agent:", "\noriginal-mail-from:",
+		"\noriginal-rcpt-to:", "\nreported-domain:"};
+	const char *end = s + len, *blk;
+	size_t bl;
+
+	while (s < end && (*s == '\n' || *s == ' ' || *s == '\t'))
+		s++;
+	len = (size_t)(end - s);
+	blk = rb_memcasemem(s, len, "\n\n");
+	bl = blk ? (size_t)(blk - s) : len;
+	if (!starts_ci(s, bl, "feedback-type:") &&
+	    rb_memcasemem(s, bl, "\nfeedback-type:") == NULL)
+		return false;
+	{
+		size_t nl = strcspn(s, "\n:");
+
+		if (nl >= bl || s[nl] != ':' || memchr(s, ' ', nl) != NULL)
+			return false;
+	}
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		if (rb_memcasemem(s, bl, others[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
 static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 {
 	struct rb_report *r = w->r;
@@ -427,16 +514,14 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 
 	if (rb_strcasecmp(type, "message/delivery-status") == 0 ||
 	    rb_strcasecmp(type, "message/global-delivery-status") == 0) {
-		if (r->ds_raw != NULL)
-			return;
 		mem = decode_part(w, part, &bytes, &len);
 		if (mem == NULL)
 			return;
 		normalize_eol(bytes, &len);
-		r->ds_raw = to_utf8(w, bytes, len);
-		r->ds_len = strlen(r->ds_raw);
+		add_delivery_status(w, to_utf8(w, bytes, len));
 		g_object_unref(mem);
-		r->ds_global = rb_strcasecmp(type, "message/delivery-status") != 0;
+		if (rb_strcasecmp(type, "message/delivery-status") != 0)
+			r->ds_global = true;
 		return;
 	}
 	if (rb_strcasecmp(type, "message/feedback-report") == 0) {
@@ -500,7 +585,16 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 			mem = decode_part(w, part, &text, &len);
 			if (mem == NULL)
 				return;
-			if (cs != NULL && (rb_startswith_ci(cs, "utf-16") ||
+			if ((cs == NULL || rb_strcasecmp(cs, "us-ascii") == 0 ||
+			     rb_strcasecmp(cs, "utf-8") == 0) &&
+			    memchr(text, 0, len) != NULL &&
+			    utf16_unlabelled(text, len) != NULL) {
+				owned = convert_charset(
+					utf16_unlabelled(text, len), text, len,
+					&len);
+				if (owned != NULL)
+					r->flags |= RB_PF_BAD_CHARSET;
+			} else if (cs != NULL && (rb_startswith_ci(cs, "utf-16") ||
 					   rb_startswith_ci(cs, "utf-32") ||
 					   rb_startswith_ci(cs, "ucs-"))) {
 				/* NULs are part of every character here */
@@ -535,7 +629,13 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 			len = conv ? strlen(conv) : 0;
 			r->flags |= RB_PF_BAD_CHARSET;
 		}
-		if (text != NULL && is_html) {
+		if (text != NULL && is_plain && r->fr_raw == NULL &&
+		    feedback_fields(text, len)) {
+			/* a complaint report labelled text/plain */
+			r->fr_raw = rb_arena_strndup(r->arena, text, len);
+			r->fr_len = len;
+			r->flags |= RB_PF_INVALID_SYNTAX;
+		} else if (text != NULL && is_html) {
 			strip_html(&w->html, text);
 		} else if (text != NULL) {
 			rb_buf_add(&w->text, text, len);
