@@ -10,6 +10,7 @@
 #include "bounce/dsn.h"
 #include "core/str.h"
 #include "parsers/addr.h"
+#include "parsers/codes.h"
 #include "parsers/fields.h"
 
 static char *after_type(struct rb_arena *a, const char *v, char **type_r)
@@ -202,6 +203,17 @@ static char *rcpt_address(struct rb_arena *a, const char *v, bool xtext)
 	return utf8_address(a, x);
 }
 
+/* The Status field; some MTAs write the reply there too ("Status: 550
+ * 5.1.1"): the enhanced code that stands in it as a word is the status. */
+static void status_field(struct rb_rcpt *rc, const char *v)
+{
+	if (rb_status_normalize(v, rc->status) == 0 ||
+	    rb_status_find(v, rc->status, NULL) == 0)
+		rc->status_from = "dsn";
+	else
+		rc->status[0] = '\0';
+}
+
 static int is_rcpt_block(const struct rb_fblock *b)
 {
 	return rb_fblock_get(b, "Final-Recipient") != NULL ||
@@ -290,9 +302,8 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			a[strcspn(a, " \t;(")] = '\0';
 			rc->action = rb_str_lower(a);
 		}
-		if ((v = rb_fblock_get(b, "Status")) != NULL &&
-		    rb_status_normalize(v, rc->status) == 0)
-			rc->status_from = "dsn";
+		if ((v = rb_fblock_get(b, "Status")) != NULL)
+			status_field(rc, v);
 		if ((v = rb_fblock_get(b, "Diagnostic-Code")) != NULL)
 			rc->diagnostic = after_type(r->arena, v,
 						    &rc->diagnostic_type);
