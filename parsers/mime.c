@@ -115,6 +115,118 @@ static GMimeParserOptions *make_opts(void)
 	return po;
 }
 
+/* How many of the characters of UTF-8 @s fall in [@lo, @hi]; *all_r
+ * counts the non-ASCII ones. */
+static size_t count_range(const char *s, unsigned long lo, unsigned long hi,
+			  size_t *all_r)
+{
+	size_t n = 0;
+
+	*all_r = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		unsigned long cp;
+		size_t k;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xf0) {
+			cp = *p & 0x07;
+			k = 3;
+		} else if (*p >= 0xe0) {
+			cp = *p & 0x0f;
+			k = 2;
+		} else {
+			cp = *p & 0x1f;
+			k = 1;
+		}
+		p++;
+		while (k-- > 0 && (*p & 0xc0) == 0x80)
+			cp = (cp << 6) | (*p++ & 0x3f);
+		++*all_r;
+		n += cp >= lo && cp <= hi;
+	}
+	return n;
+}
+
+/* Strictly converts @len bytes from @cs; (g_malloc) UTF-8 or NULL. */
+static char *strict_convert(const char *cs, const char *p, size_t len)
+{
+	gsize wr = 0;
+
+	return g_convert(p, (gssize)len, "UTF-8", cs, NULL, &wr, NULL);
+}
+
+/*
+ * The charset of 8-bit text that came without one (no charset= label, raw
+ * bytes in a header or field), when its bytes say it is not Western:
+ * Japanese, Korean or Chinese text converts without error from its
+ * double-byte charset and then holds kana, Hangul or ideographs; Russian
+ * text is words made only of high bytes (a Western accent stands alone
+ * between ASCII letters) and, read in the right one of windows-1251 and
+ * KOI8-R, mostly lowercase. Returns (g_malloc) the text as UTF-8, or NULL
+ * to leave it to GMime's fallback charsets (utf-8, windows-1252).
+ */
+static char *sniff_8bit(const char *p, size_t len)
+{
+	static const struct {
+		const char *cs;
+		unsigned long lo, hi; /* the script it must show */
+		size_t tenths;	      /* in this share of its characters */
+	} cjk[] = {
+		/* Japanese mixes kana into its kanji; Korean is nearly all
+		 * Hangul (Chinese read as EUC-KR is not); Chinese all
+		 * ideographs */
+		{"SHIFT_JIS", 0x3040, 0x30ff, 1},
+		{"EUC-JP", 0x3040, 0x30ff, 1},
+		{"EUC-KR", 0xac00, 0xd7a3, 8},
+		{"GB18030", 0x4e00, 0x9fff, 6},
+	};
+	const unsigned char *u = (const unsigned char *)p;
+	size_t high = 0, paired = 0, all, hit;
+	char *out;
+
+	for (size_t i = 0; i < len; i++) {
+		if (u[i] < 0x80)
+			continue;
+		high++;
+		paired += (i > 0 && u[i - 1] >= 0x80) ||
+			  (i + 1 < len && u[i + 1] >= 0x80);
+	}
+	/* few high bytes, or mostly alone: Western text */
+	if (high < 8 || paired * 10 < high * 8)
+		return NULL;
+	for (size_t i = 0; i < sizeof(cjk) / sizeof(cjk[0]); i++) {
+		out = strict_convert(cjk[i].cs, p, len);
+		if (out == NULL)
+			continue;
+		hit = count_range(out, cjk[i].lo, cjk[i].hi, &all);
+		if (all > 0 && hit * 10 >= all * cjk[i].tenths)
+			return out;
+		g_free(out);
+	}
+	{
+		char *a = strict_convert("WINDOWS-1251", p, len);
+		char *b = strict_convert("KOI8-R", p, len);
+		size_t la = a ? count_range(a, 0x430, 0x44f, &all) : 0;
+		size_t lb = b ? count_range(b, 0x430, 0x44f, &all) : 0;
+
+		/* lowercase Cyrillic in most of the high bytes */
+		if (la >= lb && la * 10 >= high * 6) {
+			g_free(b);
+			return a;
+		}
+		if (lb > la && lb * 10 >= high * 6) {
+			g_free(a);
+			return b;
+		}
+		g_free(a);
+		g_free(b);
+	}
+	return NULL;
+}
+
 /* Copies @len bytes as valid UTF-8 into the arena (converting 8-bit text
  * through the fallback charsets when it is not UTF-8 already). */
 static char *to_utf8(struct walk *w, const char *p, size_t len)
@@ -140,7 +252,10 @@ static char *to_utf8(struct walk *w, const char *p, size_t len)
 	if (rb_utf8_valid(p, len) && memchr(p, '\0', len) == NULL)
 		return rb_arena_strndup(w->r->arena, p, len);
 	{
-		char *conv = g_mime_utils_decode_8bit(w->popts, p, len);
+		char *conv = sniff_8bit(p, len);
+
+		if (conv == NULL)
+			conv = g_mime_utils_decode_8bit(w->popts, p, len);
 
 		out = rb_arena_strdup(w->r->arena, conv ? conv : "");
 		g_free(conv);
@@ -622,7 +737,12 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 			return;
 		normalize_eol(text, &len);
 		if (!rb_utf8_valid(text, len)) {
-			char *conv = g_mime_utils_decode_8bit(w->popts, text, len);
+			/* 8-bit without a (working) charset label */
+			char *conv = sniff_8bit(text, len);
+
+			if (conv == NULL)
+				conv = g_mime_utils_decode_8bit(w->popts, text,
+								len);
 
 			g_free(owned);
 			text = owned = conv;
