@@ -10,6 +10,7 @@
 #include "bounce/dsn.h"
 #include "core/str.h"
 #include "parsers/addr.h"
+#include "parsers/codes.h"
 #include "parsers/fields.h"
 
 static char *after_type(struct rb_arena *a, const char *v, char **type_r)
@@ -154,6 +155,65 @@ static void program_diagnostic(struct rb_report *r, struct rb_rcpt *rc,
 	}
 }
 
+/* rb_addr_extract() stops a local part at CJK or Arabic text, which in
+ * running text is a sentence glued to an address; in a recipient field
+ * the value is the address, whatever its script (RFC 6531/6533). */
+static char *utf8_address(struct rb_arena *a, const char *v)
+{
+	char *out = rb_addr_extract(a, v);
+	const char *semi = strchr(v, ';');
+	size_t n;
+	bool ascii = true;
+
+	for (const char *p = v; *p && ascii; p++)
+		ascii = (unsigned char)*p < 0x80;
+	if (ascii || semi == NULL || semi - v > 16 ||
+	    (out != NULL && strstr(semi, out) != NULL))
+		return out;
+	v = semi + 1;
+	v += strspn(v, " \t<");
+	n = strcspn(v, " \t>(");
+	while (n > 0 && v[n - 1] == '.')
+		n--;
+	{
+		char *t = rb_arena_strndup(a, v, n);
+		char *at = strrchr(t, '@');
+
+		if (at == NULL || !rb_addr_plausible(t))
+			return out;
+		rb_str_lower(at);
+		return t;
+	}
+}
+
+/* The address of a recipient field ("rfc822; a@b", "utf-8; \x{..}@b"):
+ * xtext (+HH, Original-Recipient) and RFC 6533 escapes decoded. An escape
+ * that does not decode leaves no address rather than part of one. */
+static char *rcpt_address(struct rb_arena *a, const char *v, bool xtext)
+{
+	char *x;
+
+	if (strchr(v, '\\') == NULL && (!xtext || strchr(v, '+') == NULL))
+		return utf8_address(a, v);
+	x = rb_arena_strdup(a, v);
+	if (xtext)
+		rb_xtext_decode(x);
+	if (!rb_unitext_decode(x))
+		return NULL;
+	return utf8_address(a, x);
+}
+
+/* The Status field; some MTAs write the reply there too ("Status: 550
+ * 5.1.1"): the enhanced code that stands in it as a word is the status. */
+static void status_field(struct rb_rcpt *rc, const char *v)
+{
+	if (rb_status_normalize(v, rc->status) == 0 ||
+	    rb_status_find(v, rc->status, NULL) == 0)
+		rc->status_from = "dsn";
+	else
+		rc->status[0] = '\0';
+}
+
 static int is_rcpt_block(const struct rb_fblock *b)
 {
 	return rb_fblock_get(b, "Final-Recipient") != NULL ||
@@ -209,16 +269,12 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 		if (!is_rcpt_block(b))
 			continue;
 		if ((v = rb_fblock_get(b, "Final-Recipient")) != NULL)
-			rcpt = rb_addr_extract(r->arena, v);
-		if ((v = rb_fblock_get(b, "Original-Recipient")) != NULL) {
-			char *x = rb_arena_strdup(r->arena, v);
-
-			rb_xtext_decode(x);
-			orcpt = rb_addr_extract(r->arena, x);
-		}
+			rcpt = rcpt_address(r->arena, v, false);
+		if ((v = rb_fblock_get(b, "Original-Recipient")) != NULL)
+			orcpt = rcpt_address(r->arena, v, true);
 		if (rcpt == NULL &&
 		    (v = rb_fblock_get(b, "X-Actual-Recipient")) != NULL)
-			rcpt = rb_addr_extract(r->arena, v);
+			rcpt = rcpt_address(r->arena, v, false);
 		if (rcpt == NULL)
 			rcpt = orcpt;
 		if (rcpt == NULL)
@@ -246,9 +302,8 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			a[strcspn(a, " \t;(")] = '\0';
 			rc->action = rb_str_lower(a);
 		}
-		if ((v = rb_fblock_get(b, "Status")) != NULL &&
-		    rb_status_normalize(v, rc->status) == 0)
-			rc->status_from = "dsn";
+		if ((v = rb_fblock_get(b, "Status")) != NULL)
+			status_field(rc, v);
 		if ((v = rb_fblock_get(b, "Diagnostic-Code")) != NULL)
 			rc->diagnostic = after_type(r->arena, v,
 						    &rc->diagnostic_type);

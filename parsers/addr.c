@@ -167,6 +167,62 @@ void rb_xtext_decode(char *s)
 	*w = '\0';
 }
 
+/* Writes code point @cp as UTF-8 at @w; returns the bytes written. */
+static size_t put_utf8(char *w, unsigned long cp)
+{
+	if (cp < 0x80) {
+		w[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		w[0] = (char)(0xc0 | (cp >> 6));
+		w[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		w[0] = (char)(0xe0 | (cp >> 12));
+		w[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		w[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	w[0] = (char)(0xf0 | (cp >> 18));
+	w[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	w[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	w[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+bool rb_unitext_decode(char *s)
+{
+	char *r = s, *w = s;
+	bool ok = true;
+
+	while (*r) {
+		unsigned long cp = 0;
+		size_t nd = 0;
+
+		if (r[0] != '\\' || r[1] != 'x' || r[2] != '{') {
+			*w++ = *r++;
+			continue;
+		}
+		while (nd < 7 && hexval((unsigned char)r[3 + nd]) >= 0) {
+			cp = cp * 16 + (unsigned long)hexval((unsigned char)r[3 + nd]);
+			nd++;
+		}
+		if (nd == 0 || nd > 6 || r[3 + nd] != '}' || cp == 0 ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+			ok = false;
+			*w++ = *r++;
+			continue;
+		}
+		/* "\x{H}" is 5 bytes or more, its UTF-8 at most 4: in place */
+		w += put_utf8(w, cp);
+		r += 4 + nd;
+	}
+	*w = '\0';
+	return ok;
+}
+
 char *rb_verp_decode(struct rb_arena *a, const char *fmt, const char *addr)
 {
 	const char *ts = strstr(fmt, "{sender}");

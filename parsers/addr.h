@@ -26,6 +26,13 @@ bool rb_addr_plausible(const char *s);
 void rb_xtext_decode(char *s);
 
 /*
+ * Decodes the RFC 6533 "\x{HEX}" escapes (utf-8-addr-unitext and -xtext)
+ * of @s in place to UTF-8. Returns false when an escape is malformed (it
+ * is left as it was): the value then holds no usable address.
+ */
+bool rb_unitext_decode(char *s);
+
+/*
  * Decodes a VERP local part. @fmt is a local-part template with the tokens
  * {sender} and {domain}, e.g. "bounces+{sender}={domain}". Given
  * "bounces+alice=example.com@relay.test" it yields "alice@example.com".

@@ -160,6 +160,17 @@ size_t rb_fields_parse(struct rb_arena *a, const char *buf, size_t len,
 			continue;
 		}
 		nl = field_name_len(p, n);
+		if (nl < 0 && s.name != NULL && !one_block) {
+			/* folded without the leading white space (a long
+			 * Diagnostic-Code cut by a gateway): the open field
+			 * goes on. Not in a header block (one_block): there
+			 * a stray line must not join a To or From field */
+			out->flags |= RB_PF_INVALID_SYNTAX;
+			rb_buf_addc(&s.val, ' ');
+			rb_buf_add(&s.val, p, n);
+			p = next;
+			continue;
+		}
 		if (nl < 0) {
 			/* not a field: keep going, but say so */
 			out->flags |= RB_PF_INVALID_SYNTAX;

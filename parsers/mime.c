@@ -115,6 +115,118 @@ static GMimeParserOptions *make_opts(void)
 	return po;
 }
 
+/* How many of the characters of UTF-8 @s fall in [@lo, @hi]; *all_r
+ * counts the non-ASCII ones. */
+static size_t count_range(const char *s, unsigned long lo, unsigned long hi,
+			  size_t *all_r)
+{
+	size_t n = 0;
+
+	*all_r = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		unsigned long cp;
+		size_t k;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xf0) {
+			cp = *p & 0x07;
+			k = 3;
+		} else if (*p >= 0xe0) {
+			cp = *p & 0x0f;
+			k = 2;
+		} else {
+			cp = *p & 0x1f;
+			k = 1;
+		}
+		p++;
+		while (k-- > 0 && (*p & 0xc0) == 0x80)
+			cp = (cp << 6) | (*p++ & 0x3f);
+		++*all_r;
+		n += cp >= lo && cp <= hi;
+	}
+	return n;
+}
+
+/* Strictly converts @len bytes from @cs; (g_malloc) UTF-8 or NULL. */
+static char *strict_convert(const char *cs, const char *p, size_t len)
+{
+	gsize wr = 0;
+
+	return g_convert(p, (gssize)len, "UTF-8", cs, NULL, &wr, NULL);
+}
+
+/*
+ * The charset of 8-bit text that came without one (no charset= label, raw
+ * bytes in a header or field), when its bytes say it is not Western:
+ * Japanese, Korean or Chinese text converts without error from its
+ * double-byte charset and then holds kana, Hangul or ideographs; Russian
+ * text is words made only of high bytes (a Western accent stands alone
+ * between ASCII letters) and, read in the right one of windows-1251 and
+ * KOI8-R, mostly lowercase. Returns (g_malloc) the text as UTF-8, or NULL
+ * to leave it to GMime's fallback charsets (utf-8, windows-1252).
+ */
+static char *sniff_8bit(const char *p, size_t len)
+{
+	static const struct {
+		const char *cs;
+		unsigned long lo, hi; /* the script it must show */
+		size_t tenths;	      /* in this share of its characters */
+	} cjk[] = {
+		/* Japanese mixes kana into its kanji; Korean is nearly all
+		 * Hangul (Chinese read as EUC-KR is not); Chinese all
+		 * ideographs */
+		{"SHIFT_JIS", 0x3040, 0x30ff, 1},
+		{"EUC-JP", 0x3040, 0x30ff, 1},
+		{"EUC-KR", 0xac00, 0xd7a3, 8},
+		{"GB18030", 0x4e00, 0x9fff, 6},
+	};
+	const unsigned char *u = (const unsigned char *)p;
+	size_t high = 0, paired = 0, all, hit;
+	char *out;
+
+	for (size_t i = 0; i < len; i++) {
+		if (u[i] < 0x80)
+			continue;
+		high++;
+		paired += (i > 0 && u[i - 1] >= 0x80) ||
+			  (i + 1 < len && u[i + 1] >= 0x80);
+	}
+	/* few high bytes, or mostly alone: Western text */
+	if (high < 8 || paired * 10 < high * 8)
+		return NULL;
+	for (size_t i = 0; i < sizeof(cjk) / sizeof(cjk[0]); i++) {
+		out = strict_convert(cjk[i].cs, p, len);
+		if (out == NULL)
+			continue;
+		hit = count_range(out, cjk[i].lo, cjk[i].hi, &all);
+		if (all > 0 && hit * 10 >= all * cjk[i].tenths)
+			return out;
+		g_free(out);
+	}
+	{
+		char *a = strict_convert("WINDOWS-1251", p, len);
+		char *b = strict_convert("KOI8-R", p, len);
+		size_t la = a ? count_range(a, 0x430, 0x44f, &all) : 0;
+		size_t lb = b ? count_range(b, 0x430, 0x44f, &all) : 0;
+
+		/* lowercase Cyrillic in most of the high bytes */
+		if (la >= lb && la * 10 >= high * 6) {
+			g_free(b);
+			return a;
+		}
+		if (lb > la && lb * 10 >= high * 6) {
+			g_free(a);
+			return b;
+		}
+		g_free(a);
+		g_free(b);
+	}
+	return NULL;
+}
+
 /* Copies @len bytes as valid UTF-8 into the arena (converting 8-bit text
  * through the fallback charsets when it is not UTF-8 already). */
 static char *to_utf8(struct walk *w, const char *p, size_t len)
@@ -140,7 +252,10 @@ static char *to_utf8(struct walk *w, const char *p, size_t len)
 	if (rb_utf8_valid(p, len) && memchr(p, '\0', len) == NULL)
 		return rb_arena_strndup(w->r->arena, p, len);
 	{
-		char *conv = g_mime_utils_decode_8bit(w->popts, p, len);
+		char *conv = sniff_8bit(p, len);
+
+		if (conv == NULL)
+			conv = g_mime_utils_decode_8bit(w->popts, p, len);
 
 		out = rb_arena_strdup(w->r->arena, conv ? conv : "");
 		g_free(conv);
@@ -380,6 +495,7 @@ static void take_message_headers(struct walk *w, GMimeMessage *m,
 }
 
 static void walk_object(struct walk *w, GMimeObject *obj, size_t depth);
+static bool starts_ci(const char *p, size_t n, const char *prefix);
 
 /* Does the message hold "--BOUNDARY--", the end of a multipart? */
 static bool has_closing_boundary(const struct walk *w, const char *bnd)
@@ -418,6 +534,92 @@ static bool has_closing_boundary(const struct walk *w, const char *bnd)
 	return false;
 }
 
+/* Some gateways send one delivery-status part per recipient: every part's
+ * blocks are read, the later ones after a blank line (a new block). The
+ * per-message fields of a later part add nothing (the first one wins in
+ * rb_dsn_read); past max_part_bytes in all, the rest is left out. */
+static void add_delivery_status(struct walk *w, const char *ds)
+{
+	struct rb_report *r = w->r;
+	size_t n = strlen(ds);
+	char *all;
+
+	if (r->ds_raw == NULL) {
+		r->ds_raw = (char *)ds;
+		r->ds_len = n;
+		return;
+	}
+	if (r->ds_len + n + 2 > w->o->limits.max_part_bytes) {
+		r->flags |= RB_PF_LIMIT_HIT;
+		return;
+	}
+	all = rb_arena_alloc(r->arena, r->ds_len + n + 3);
+	memcpy(all, r->ds_raw, r->ds_len);
+	memcpy(all + r->ds_len, "\n\n", 2);
+	memcpy(all + r->ds_len + 2, ds, n + 1);
+	r->ds_raw = all;
+	r->ds_len += n + 2;
+}
+
+/* The charset of text that is UTF-16 but not labelled so (no charset, or
+ * us-ascii/utf-8 by mistake; Exchange and some Windows gateways): a byte
+ * order mark, or NUL bytes in every other place of mostly-ASCII text.
+ * Returns the charset name for iconv, or NULL. */
+static const char *utf16_unlabelled(const char *p, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t pairs, odd = 0, even = 0;
+
+	if (len < 4)
+		return NULL;
+	if ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))
+		return "UTF-16";
+	pairs = len / 2 < 256 ? len / 2 : 256;
+	if (pairs < 8)
+		return NULL;
+	for (size_t i = 0; i < pairs; i++) {
+		even += u[2 * i] == 0;
+		odd += u[2 * i + 1] == 0;
+	}
+	if (odd * 10 >= pairs * 7 && even * 20 <= pairs)
+		return "UTF-16LE";
+	if (even * 10 >= pairs * 7 && odd * 20 <= pairs)
+		return "UTF-16BE";
+	return NULL;
+}
+
+/* Is @len bytes of @s an RFC 5965 report block sent with the wrong
+ * Content-Type (text/plain)? Its first line must be a field and its first
+ * block hold Feedback-Type with one more field only reports have. */
+static bool feedback_fields(const char *s, size_t len)
+{
+	static const char *const others[] = {
+		"\nversion:", "\nuser-agent:", "\noriginal-mail-from:",
+		"\noriginal-rcpt-to:", "\nreported-domain:"};
+	const char *end = s + len, *blk;
+	size_t bl;
+
+	while (s < end && (*s == '\n' || *s == ' ' || *s == '\t'))
+		s++;
+	len = (size_t)(end - s);
+	blk = rb_memcasemem(s, len, "\n\n");
+	bl = blk ? (size_t)(blk - s) : len;
+	if (!starts_ci(s, bl, "feedback-type:") &&
+	    rb_memcasemem(s, bl, "\nfeedback-type:") == NULL)
+		return false;
+	{
+		size_t nl = strcspn(s, "\n:");
+
+		if (nl >= bl || s[nl] != ':' || memchr(s, ' ', nl) != NULL)
+			return false;
+	}
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		if (rb_memcasemem(s, bl, others[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
 static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 {
 	struct rb_report *r = w->r;
@@ -427,16 +629,14 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 
 	if (rb_strcasecmp(type, "message/delivery-status") == 0 ||
 	    rb_strcasecmp(type, "message/global-delivery-status") == 0) {
-		if (r->ds_raw != NULL)
-			return;
 		mem = decode_part(w, part, &bytes, &len);
 		if (mem == NULL)
 			return;
 		normalize_eol(bytes, &len);
-		r->ds_raw = to_utf8(w, bytes, len);
-		r->ds_len = strlen(r->ds_raw);
+		add_delivery_status(w, to_utf8(w, bytes, len));
 		g_object_unref(mem);
-		r->ds_global = rb_strcasecmp(type, "message/delivery-status") != 0;
+		if (rb_strcasecmp(type, "message/delivery-status") != 0)
+			r->ds_global = true;
 		return;
 	}
 	if (rb_strcasecmp(type, "message/feedback-report") == 0) {
@@ -500,7 +700,16 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 			mem = decode_part(w, part, &text, &len);
 			if (mem == NULL)
 				return;
-			if (cs != NULL && (rb_startswith_ci(cs, "utf-16") ||
+			if ((cs == NULL || rb_strcasecmp(cs, "us-ascii") == 0 ||
+			     rb_strcasecmp(cs, "utf-8") == 0) &&
+			    memchr(text, 0, len) != NULL &&
+			    utf16_unlabelled(text, len) != NULL) {
+				owned = convert_charset(
+					utf16_unlabelled(text, len), text, len,
+					&len);
+				if (owned != NULL)
+					r->flags |= RB_PF_BAD_CHARSET;
+			} else if (cs != NULL && (rb_startswith_ci(cs, "utf-16") ||
 					   rb_startswith_ci(cs, "utf-32") ||
 					   rb_startswith_ci(cs, "ucs-"))) {
 				/* NULs are part of every character here */
@@ -528,14 +737,25 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 			return;
 		normalize_eol(text, &len);
 		if (!rb_utf8_valid(text, len)) {
-			char *conv = g_mime_utils_decode_8bit(w->popts, text, len);
+			/* 8-bit without a (working) charset label */
+			char *conv = sniff_8bit(text, len);
+
+			if (conv == NULL)
+				conv = g_mime_utils_decode_8bit(w->popts, text,
+								len);
 
 			g_free(owned);
 			text = owned = conv;
 			len = conv ? strlen(conv) : 0;
 			r->flags |= RB_PF_BAD_CHARSET;
 		}
-		if (text != NULL && is_html) {
+		if (text != NULL && is_plain && r->fr_raw == NULL &&
+		    feedback_fields(text, len)) {
+			/* a complaint report labelled text/plain */
+			r->fr_raw = rb_arena_strndup(r->arena, text, len);
+			r->fr_len = len;
+			r->flags |= RB_PF_INVALID_SYNTAX;
+		} else if (text != NULL && is_html) {
 			strip_html(&w->html, text);
 		} else if (text != NULL) {
 			rb_buf_add(&w->text, text, len);

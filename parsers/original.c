@@ -48,6 +48,10 @@ static char *strip_angle(struct rb_arena *a, const char *v)
 		e = strchr(b, '>');
 		if (e != NULL && e > b + 1)
 			return rb_arena_strndup(a, b + 1, (size_t)(e - b - 1));
+		/* "<id@exa": a returned message cut off inside its
+		 * Message-ID; a part of one would match no message */
+		if (e == NULL)
+			return NULL;
 	}
 	while (*v == ' ')
 		v++;

@@ -113,6 +113,41 @@ static void test_xtext(void **state)
 	}
 }
 
+/* RFC 6533 \x{HEX} escapes (utf-8-addr-unitext / -xtext) */
+static void test_unitext(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+		int ok;
+	} rows[] = {
+	    {"j\\x{F6}rg@x.example", "j\xc3\xb6rg@x.example", 1},
+	    {"utf-8; \\x{7528}\\x{6237}@x.example",
+	     "utf-8; \xe7\x94\xa8\xe6\x88\xb7@x.example", 1},
+	    {"\\x{1F600}@x.example", "\xf0\x9f\x98\x80@x.example", 1},
+	    {"\\x{41}b@x.example", "Ab@x.example", 1},
+	    {"plain@x.example", "plain@x.example", 1},
+	    /* malformed: left as it was, and said so */
+	    {"\\x{D800}@x.example", "\\x{D800}@x.example", 0},
+	    {"\\x{110000}@x.example", "\\x{110000}@x.example", 0},
+	    {"\\x{}@x.example", "\\x{}@x.example", 0},
+	    {"\\x{7528@x.example", "\\x{7528@x.example", 0},
+	    {"\\x{0}@x.example", "\\x{0}@x.example", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char buf[64];
+		int ok;
+
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, rows[i].in, strlen(rows[i].in));
+		ok = rb_unitext_decode(buf);
+		CHECK_STR(rows[i].in, "rb_unitext_decode", buf, rows[i].want);
+		CHECK_INT(rows[i].in, "ok", ok, rows[i].ok);
+	}
+}
+
 static void test_verp(void **state)
 {
 	static const struct {
@@ -187,6 +222,7 @@ int main(void)
 	    cmocka_unit_test(test_extract),
 	    cmocka_unit_test(test_plausible),
 	    cmocka_unit_test(test_xtext),
+	    cmocka_unit_test(test_unitext),
 	    cmocka_unit_test(test_verp),
 	    cmocka_unit_test(test_ipv4),
 	};

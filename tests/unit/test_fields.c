@@ -71,8 +71,19 @@ static const struct fields_case cases[] = {
      "{Feedback-Type=abuse|Original-Rcpt-To=a@x.example"
      "|Original-Rcpt-To=b@x.example|Original-Rcpt-To=c@x.example}",
      0, NO_CONSUMED},
+    /* a line that is no field, after a field: folded without its
+     * leading white space; the field goes on (not in a header block) */
     {"no-colon", "A: 1\nthis line has no colon\nB: 2\n", 0, 0, 0, 0, 0,
-     "{A=1|B=2}", RB_PF_INVALID_SYNTAX, NO_CONSUMED},
+     "{A=1 this line has no colon|B=2}", RB_PF_INVALID_SYNTAX, NO_CONSUMED},
+    {"unindented-fold",
+     "Status: 5.7.1\nDiagnostic-Code: smtp; 550 5.7.1 Client host\n"
+     "blocked using zen.example; see https://example.net/q\n",
+     0, 0, 0, 0, 0,
+     "{Status=5.7.1|Diagnostic-Code=smtp; 550 5.7.1 Client host blocked "
+     "using zen.example; see https://example.net/q}",
+     RB_PF_INVALID_SYNTAX, NO_CONSUMED},
+    {"one-block-no-colon", "To: a@x.example\nsee <b@y.example>\nB: 2\n", 0, 1,
+     0, 0, 0, "{To=a@x.example|B=2}", RB_PF_INVALID_SYNTAX, NO_CONSUMED},
     {"space-in-name", "Bad Name: x\nB: 2\n", 0, 0, 0, 0, 0, "{B=2}",
      RB_PF_INVALID_SYNTAX, NO_CONSUMED},
     {"leading-colon", ": x\nB: 2\n", 0, 0, 0, 0, 0, "{B=2}",

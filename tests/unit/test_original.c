@@ -290,6 +290,14 @@ static const char msg_crlf[] =
     "body\r\n"
     "--X--\r\n";
 
+/* the returned message cut off inside its Message-ID (no closing '>') */
+static const char msg_cut_id[] = DSN_HEAD "--BND\n"
+					  "Content-Type: message/rfc822\n"
+					  "\n"
+					  "Return-Path: <rp@example.org>\n"
+					  "Subject: cut\n"
+					  "Message-ID: <m1@exa";
+
 static void test_original_forms(void **state)
 {
 	static const struct {
@@ -325,6 +333,8 @@ static void test_original_forms(void **state)
 	     "indented subject", "rp@example.org", "return-path"},
 	    {"crlf", msg_crlf, "message/rfc822", "crlf@example.org",
 	     "plain folded subject", "from@example.org", "from"},
+	    {"cut-message-id", msg_cut_id, "message/rfc822", NULL, "cut",
+	     "rp@example.org", "return-path"},
 	};
 
 	(void)state;
