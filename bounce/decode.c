@@ -1700,7 +1700,7 @@ static char **failed_header_addrs(struct rb_report *r, size_t *n_r)
 
 		if (rb_strcasecmp(r->headers[i].name, "X-Failed-Recipients") != 0)
 			continue;
-		v = rb_arena_strdup(r->arena, r->headers[i].value);
+		v = rb_arena_strdup(r->arena, rb_hdr_value(&r->headers[i]));
 		for (tok = v; tok != NULL; tok = next) {
 			char *addr;
 

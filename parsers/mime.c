@@ -926,6 +926,7 @@ static void read_top_headers(struct walk *w, GMimeMessage *msg)
 		const char *val = g_mime_header_get_raw_value(h);
 		char *v, *dec = NULL;
 		size_t vl;
+		bool raw;
 
 		if (name == NULL)
 			continue;
@@ -941,16 +942,18 @@ static void read_top_headers(struct walk *w, GMimeMessage *msg)
 		if (vl > 0 && memchr(val, 0x1b, vl) == NULL &&
 		    rb_utf8_valid(val, vl)) {
 			/* already UTF-8 (what to_utf8 would copy as is):
-			 * squeezed while copied */
-			v = rb_arena_alloc(r->arena, vl + 1);
-			(void)rb_str_squeeze_copy(v, val, vl);
+			 * copied, squeezed when first read (struct rb_hdr) */
+			v = rb_arena_strndup(r->arena, val, vl);
+			raw = true;
 		} else {
 			v = to_utf8(w, val ? val : "", vl);
 			rb_str_squeeze(v);
+			raw = false;
 		}
 		g_free(dec);
 		r->headers[r->n_headers].name = rb_arena_strdup(r->arena, name);
 		r->headers[r->n_headers].value = v;
+		r->headers[r->n_headers].raw = raw;
 		r->n_headers++;
 	}
 }

@@ -91,14 +91,23 @@ static int fold(char c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : (unsigned char)c;
 }
 
-static const char *hdr_find(const struct rb_hdr *h, size_t n, const char *name)
+const char *rb_hdr_value(struct rb_hdr *h)
+{
+	if (h->raw) {
+		rb_str_squeeze(h->value);
+		h->raw = false;
+	}
+	return h->value;
+}
+
+static const char *hdr_find(struct rb_hdr *h, size_t n, const char *name)
 {
 	int c0 = fold(name[0]);
 
 	for (size_t i = 0; i < n; i++) {
 		if (fold(h[i].name[0]) == c0 &&
 		    rb_strcasecmp(h[i].name, name) == 0)
-			return h[i].value;
+			return rb_hdr_value(&h[i]);
 	}
 	return NULL;
 }

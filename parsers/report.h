@@ -66,10 +66,14 @@ struct rb_rcpt {
 	const char *fault_from;	  /* "reason", or the rule that forced it */
 };
 
-/* One header field of the bounce itself, decoded to UTF-8. */
+/* One header field of the bounce itself, decoded to UTF-8. Read the value
+ * through rb_report_header() or rb_hdr_value(): a field of the bounce is
+ * kept as it came (raw) and squeezed when first read, since most fields
+ * (Received, DKIM-Signature, ...) are never looked at. */
 struct rb_hdr {
 	char *name;
 	char *value;
+	bool raw; /* value still to be squeezed (rb_str_squeeze) */
 };
 
 /* The original (returned) message, as far as it came back. */
@@ -152,6 +156,8 @@ struct rb_rcpt *rb_report_add_rcpt(struct rb_report *r, size_t max);
 
 /* Returns (borrowed) the first value of header @name of the bounce. */
 const char *rb_report_header(const struct rb_report *r, const char *name);
+/* The value of @h, squeezed (see struct rb_hdr). */
+const char *rb_hdr_value(struct rb_hdr *h);
 /* Same for the original message's headers. */
 const char *rb_original_header(const struct rb_original *o, const char *name);
 
