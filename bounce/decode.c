@@ -651,9 +651,10 @@ static bool others_list_intro(const char *p, size_t n)
 	static const char *const negations[] = {" not ", "n't", "fail",
 						"unable", "undeliver"};
 
-	return !rb_contains_any(p, n, negations,
-				sizeof(negations) / sizeof(negations[0])) &&
-	       rb_contains_any(p, n, words, sizeof(words) / sizeof(words[0]));
+	/* the words are rare: looked for first */
+	return rb_contains_any(p, n, words, sizeof(words) / sizeof(words[0])) &&
+	       !rb_contains_any(p, n, negations,
+				sizeof(negations) / sizeof(negations[0]));
 }
 
 /*

@@ -24,6 +24,9 @@ struct run {
 	char *best;
 	size_t best_n;
 	size_t size;
+	char **all; /* when set: every run of RB_LITERAL_MIN bytes, owned */
+	size_t nall;
+	size_t maxall;
 };
 
 static void flush(struct run *r)
@@ -33,6 +36,8 @@ static void flush(struct run *r)
 		r->best[r->n] = '\0';
 		r->best_n = r->n;
 	}
+	if (r->all != NULL && r->n >= RB_LITERAL_MIN && r->nall < r->maxall)
+		r->all[r->nall++] = rb_xstrndup(r->cur, r->n);
 	r->n = 0;
 }
 
@@ -121,41 +126,51 @@ static int quantifier(const char *p, size_t *len_r, int *optional_r)
 	return 1;
 }
 
+/* Walks the top level of @pattern, feeding its literal runs to @r.
+ * False when the pattern has none to give (top-level alternation, an
+ * unbalanced group). */
+static bool walk_top(const char *pattern, struct run *r);
+
 size_t rb_literal_required(const char *pattern, char *out, size_t size)
 {
 	struct run r;
-	const char *p = pattern;
 
 	memset(&r, 0, sizeof(r));
 	r.best = out;
 	r.size = size;
 	if (size > 0)
 		out[0] = '\0';
-	if (!plain_syntax(pattern))
+	if (!plain_syntax(pattern) || !walk_top(pattern, &r)) {
+		if (size > 0)
+			out[0] = '\0';
 		return 0;
+	}
+	return r.best_n;
+}
+
+static bool walk_top(const char *pattern, struct run *r)
+{
+	const char *p = pattern;
+
 	while (*p) {
 		size_t ql;
 		int opt;
 
-		if (*p == '|') {
-			out[0] = '\0';
-			return 0; /* top-level alternation */
-		}
+		if (*p == '|')
+			return false; /* top-level alternation */
 		if (*p == '(') {
 			const char *e = skip_group(p);
 
-			if (e == NULL) {
-				out[0] = '\0';
-				return 0;
-			}
-			flush(&r);
+			if (e == NULL)
+				return false;
+			flush(r);
 			p = e;
 			if (quantifier(p, &ql, &opt))
 				p += ql;
 			continue;
 		}
 		if (*p == '[' || *p == '.' || *p == '^' || *p == '$') {
-			flush(&r);
+			flush(r);
 			p = *p == '[' ? skip_class(p) : p + 1;
 			if (quantifier(p, &ql, &opt))
 				p += ql;
@@ -170,7 +185,7 @@ size_t rb_literal_required(const char *pattern, char *out, size_t size)
 			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
 			    (e >= '0' && e <= '9')) {
 				/* \b \s \d \x.. \p{..} \1 ...: not a literal */
-				flush(&r);
+				flush(r);
 				if (e == 'x' || e == 'p' || e == 'P' || e == 'g' ||
 				    e == 'k' || e == 'N') {
 					if (*p == '{') {
@@ -190,39 +205,39 @@ size_t rb_literal_required(const char *pattern, char *out, size_t size)
 			/* escaped punctuation is that character */
 			if (quantifier(p, &ql, &opt)) {
 				if (!opt)
-					add(&r, e);
-				flush(&r);
+					add(r, e);
+				flush(r);
 				p += ql;
 			} else {
-				add(&r, e);
+				add(r, e);
 			}
 			continue;
 		}
 		if ((unsigned char)*p >= 0x80 || *p == '\t' || *p == '\n') {
-			flush(&r);
+			flush(r);
 			p++;
 			continue;
 		}
 		if (*p == '*' || *p == '+' || *p == '?' || *p == '{' ||
 		    *p == ')') {
 			/* a stray quantifier: be safe */
-			flush(&r);
+			flush(r);
 			p++;
 			continue;
 		}
 		/* an ordinary character, maybe quantified */
 		if (quantifier(p + 1, &ql, &opt)) {
 			if (!opt)
-				add(&r, *p);
-			flush(&r);
+				add(r, *p);
+			flush(r);
 			p += 1 + ql;
 			continue;
 		}
-		add(&r, *p);
+		add(r, *p);
 		p++;
 	}
-	flush(&r);
-	return r.best_n;
+	flush(r);
+	return true;
 }
 
 /* Splits @inner (a group body) at its top-level '|' and finds each
@@ -277,21 +292,19 @@ static size_t alternatives(const char *inner, size_t len, char **out,
 	return n;
 }
 
-size_t rb_literal_set(const char *pattern, char **out, size_t max)
+/*
+ * Appends to @out the literals of the mandatory top-level groups of
+ * @pattern whose alternatives each have one (@grp: the group's number,
+ * counted on from *@ng_r), the first such group only when @first_only.
+ * Returns the number appended; *@ng_r is advanced by the groups taken.
+ */
+static size_t top_groups(const char *pattern, char **out, unsigned *grp,
+			 size_t max, bool first_only, unsigned *ng_r)
 {
-	char lit[256];
 	const char *p = pattern;
+	size_t total = 0;
 
-	if (max == 0)
-		return 0;
-	if (rb_literal_required(pattern, lit, sizeof(lit)) > 0) {
-		out[0] = rb_xstrdup(lit);
-		return 1;
-	}
-	if (!plain_syntax(pattern))
-		return 0;
-	/* no top-level alternation allowed */
-	while (*p) {
+	while (*p && total < max) {
 		if (*p == '\\' && p[1]) {
 			p += 2;
 			continue;
@@ -301,14 +314,14 @@ size_t rb_literal_set(const char *pattern, char **out, size_t max)
 			continue;
 		}
 		if (*p == '|')
-			return 0;
+			break; /* top-level alternation: never reached */
 		if (*p == '(') {
 			const char *e = skip_group(p), *body = p + 1;
-			size_t ql;
+			size_t ql, n;
 			int opt = 0;
 
 			if (e == NULL)
-				return 0;
+				break;
 			if (quantifier(e, &ql, &opt) && opt) {
 				p = e + ql;
 				continue;
@@ -337,19 +350,103 @@ size_t rb_literal_set(const char *pattern, char **out, size_t max)
 					body = colon + 1;
 				}
 			}
-			{
-				size_t n = alternatives(body, (size_t)(e - 1 - body),
-							out, max);
-
-				if (n > 0)
-					return n;
+			n = alternatives(body, (size_t)(e - 1 - body), out + total,
+					 max - total);
+			if (n > 0) {
+				for (size_t i = 0; i < n; i++)
+					grp[total + i] = *ng_r;
+				total += n;
+				++*ng_r;
+				if (first_only)
+					break;
 			}
 			p = e;
 			continue;
 		}
 		p++;
 	}
-	return 0;
+	return total;
+}
+
+/* Has @pattern an alternation at its top level? */
+static bool top_alternation(const char *p)
+{
+	while (*p) {
+		if (*p == '\\' && p[1]) {
+			p += 2;
+			continue;
+		}
+		if (*p == '[') {
+			p = skip_class(p);
+			continue;
+		}
+		if (*p == '(') {
+			const char *e = skip_group(p);
+
+			if (e == NULL)
+				return true; /* unbalanced: be safe */
+			p = e;
+			continue;
+		}
+		if (*p == '|')
+			return true;
+		p++;
+	}
+	return false;
+}
+
+size_t rb_literal_set(const char *pattern, char **out, size_t max)
+{
+	char lit[256];
+	unsigned grp[64], ng = 0;
+
+	if (max == 0)
+		return 0;
+	if (rb_literal_required(pattern, lit, sizeof(lit)) > 0) {
+		out[0] = rb_xstrdup(lit);
+		return 1;
+	}
+	if (!plain_syntax(pattern) || top_alternation(pattern))
+		return 0;
+	return top_groups(pattern, out, grp, max < 64 ? max : 64, true, &ng);
+}
+
+size_t rb_literal_cnf(const char *pattern, char **out, unsigned *group,
+		      size_t max, unsigned *ngroups_r)
+{
+	struct run r;
+	char best[256];
+	size_t n;
+
+	*ngroups_r = 0;
+	if (max == 0 || !plain_syntax(pattern) || top_alternation(pattern))
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.best = best;
+	r.size = sizeof(best);
+	r.all = out;
+	r.maxall = max > RB_LITERAL_GROUPS ? RB_LITERAL_GROUPS : max;
+	if (!walk_top(pattern, &r)) {
+		while (r.nall > 0)
+			free(out[--r.nall]);
+		return 0;
+	}
+	/* every run is a group of its own */
+	for (n = 0; n < r.nall; n++)
+		group[n] = (unsigned)n;
+	*ngroups_r = (unsigned)n;
+	if (*ngroups_r < RB_LITERAL_GROUPS) {
+		size_t lim = max - n;
+		unsigned ng = *ngroups_r;
+		size_t k = top_groups(pattern, out + n, group + n, lim, false, &ng);
+
+		/* past RB_LITERAL_GROUPS groups, the rest is left out */
+		while (k > 0 && group[n + k - 1] >= RB_LITERAL_GROUPS)
+			free(out[n + --k]);
+		n += k;
+		*ngroups_r = ng < RB_LITERAL_GROUPS ? ng : RB_LITERAL_GROUPS;
+	}
+	return n;
 }
 
 static bool needs_high_in(const char *p, const char *end);

@@ -41,4 +41,19 @@ size_t rb_literal_set(const char *pattern, char **out, size_t max);
  */
 bool rb_literal_needs_high(const char *pattern);
 
+#define RB_LITERAL_GROUPS 32 /* at most this many groups in a CNF */
+
+/*
+ * The sharper prefilter of a pattern, as a conjunction: literals come in
+ * groups (@group[i] is literal i's, numbered from 0), and every match
+ * contains a literal of every group. Each literal run at the top level is
+ * a group of one ("\bno\s+such\s+user\b" gives {such} and {user}); each
+ * mandatory top-level group whose alternatives all have a literal is a
+ * group of those. Writes at most @max owned strings to @out; returns
+ * their number and sets *@ngroups_r (at most RB_LITERAL_GROUPS), 0 when
+ * the pattern has no usable prefilter.
+ */
+size_t rb_literal_cnf(const char *pattern, char **out, unsigned *group,
+		      size_t max, unsigned *ngroups_r);
+
 #endif

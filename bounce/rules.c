@@ -70,6 +70,7 @@ static void lines_free(struct rb_rule_line *lines, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		pcre2_code_free(lines[i].re);
 		free_lits(lines[i].lits, lines[i].nlits);
+		free(lines[i].lit_grp);
 		free(lines[i].lit_ids);
 	}
 	free(lines);
@@ -103,6 +104,8 @@ void rb_ruleset_free(struct rb_ruleset **sp)
 	free((*sp)->pf_first);
 	free((*sp)->pf_n);
 	free((*sp)->pf_ids);
+	free((*sp)->pf_grp);
+	free((*sp)->pf_all);
 	free((*sp)->gated);
 	free((*sp)->lr_first);
 	free((*sp)->lr_ids);
@@ -270,6 +273,7 @@ static int directive(struct pending *p, const char *file, unsigned line,
 		pcre2_code *re;
 		struct rb_rule_line *ln;
 		char *set[64];
+		unsigned grp[64], ng;
 		size_t k;
 
 		if (strlen(val) > RULE_MAX_PATTERN)
@@ -285,12 +289,16 @@ static int directive(struct pending *p, const char *file, unsigned line,
 		ln->re = re;
 		ln->neg_type = has_negated_type(val);
 		ln->needs_high = rb_literal_needs_high(val);
-		k = rb_literal_set(val, set, 64);
+		k = rb_literal_cnf(val, set, grp, 64, &ng);
 		if (k > 0) {
 			ln->lits = rb_xcalloc(k, sizeof(*ln->lits));
-			for (size_t i = 0; i < k; i++)
+			ln->lit_grp = rb_xcalloc(k, sizeof(*ln->lit_grp));
+			for (size_t i = 0; i < k; i++) {
 				ln->lits[i] = set[i];
+				ln->lit_grp[i] = grp[i];
+			}
 			ln->nlits = k;
+			ln->ngroups = ng;
 		}
 	} else if (strcmp(key, "on") == 0) {
 		if (parse_on(val, &r->on) < 0)
@@ -500,7 +508,13 @@ int rb_ruleset_load_dir(struct rb_ruleset *set, const char *dir,
 	return ret;
 }
 
-/* The literal ids of every match line in three flat arrays (see struct
+/* The mask with the low @n bits set (n <= RB_LITERAL_GROUPS). */
+static uint32_t groups_mask(unsigned n)
+{
+	return n >= 32 ? UINT32_MAX : (UINT32_C(1) << n) - 1;
+}
+
+/* The literal ids of every match line in flat arrays (see struct
  * rb_ruleset), so the prefilter reads them without visiting each line. */
 static void build_prefilter(struct rb_ruleset *set)
 {
@@ -515,10 +529,14 @@ static void build_prefilter(struct rb_ruleset *set)
 	free(set->pf_first);
 	free(set->pf_n);
 	free(set->pf_ids);
+	free(set->pf_grp);
+	free(set->pf_all);
 	set->line_base = rb_xmalloc((set->n + 1) * sizeof(*set->line_base));
 	set->pf_first = rb_xmalloc((nl + 1) * sizeof(*set->pf_first));
 	set->pf_n = rb_xmalloc((nl + 1) * sizeof(*set->pf_n));
+	set->pf_all = rb_xmalloc((nl + 1) * sizeof(*set->pf_all));
 	set->pf_ids = rb_xmalloc((nid + 1) * sizeof(*set->pf_ids));
+	set->pf_grp = rb_xmalloc((nid + 1) * sizeof(*set->pf_grp));
 	nl = nid = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		set->line_base[i] = nl;
@@ -527,8 +545,11 @@ static void build_prefilter(struct rb_ruleset *set)
 
 			set->pf_first[nl] = (unsigned)nid;
 			set->pf_n[nl] = ln->lit_ids != NULL ? (unsigned)ln->nlits : 0;
-			for (size_t k = 0; k < set->pf_n[nl]; k++)
+			set->pf_all[nl] = groups_mask(ln->ngroups);
+			for (size_t k = 0; k < set->pf_n[nl]; k++) {
+				set->pf_grp[nid] = ln->lit_grp[k];
 				set->pf_ids[nid++] = ln->lit_ids[k];
+			}
 		}
 	}
 }
@@ -856,32 +877,55 @@ static bool packed_may_match(const struct rb_ruleset *set,
 			     const char *diag)
 {
 	const unsigned *id = &set->pf_ids[set->pf_first[g]];
+	const unsigned *grp = &set->pf_grp[set->pf_first[g]];
+	uint32_t have = 0;
 
 	if (!m->seen_ok)
 		scan_diag(set, m, diag);
 	for (unsigned k = 0; k < set->pf_n[g]; k++) {
 		if (m->seen[id[k] >> 3] & (1u << (id[k] & 7)))
-			return true;
+			have |= UINT32_C(1) << grp[k];
 	}
-	return false;
+	return have == set->pf_all[g];
 }
 
-/* Could @ln match the diagnostic at all? False only when none of its
- * required literals occurs in it. */
+/* Does @s (@len bytes; lowercased already unless @fold) hold a literal
+ * of every group of @ln? */
+static bool text_has_groups(const char *s, size_t len,
+			    const struct rb_rule_line *ln, bool fold)
+{
+	uint32_t have = 0, all = groups_mask(ln->ngroups);
+
+	for (size_t i = 0; i < ln->nlits && have != all; i++) {
+		uint32_t bit = UINT32_C(1) << ln->lit_grp[i];
+
+		if (have & bit)
+			continue;
+		if (fold ? rb_memcasemem(s, len, ln->lits[i]) != NULL
+			 : strstr(s, ln->lits[i]) != NULL)
+			have |= bit;
+	}
+	return have == all;
+}
+
+/* Could @ln match the diagnostic at all? False only when some group of
+ * its required literals is missing from it. */
 static bool literal_may_match(const struct rb_ruleset *set,
 			      struct rb_rule_matcher *m,
 			      const struct rb_rule_line *ln, const char *diag)
 {
 	if (set->ac != NULL && ln->lit_ids != NULL) {
+		uint32_t have = 0;
+
 		if (!m->seen_ok)
 			scan_diag(set, m, diag);
 		for (size_t i = 0; i < ln->nlits; i++) {
 			unsigned id = ln->lit_ids[i];
 
 			if (m->seen[id >> 3] & (1u << (id & 7)))
-				return true;
+				have |= UINT32_C(1) << ln->lit_grp[i];
 		}
-		return false;
+		return have == groups_mask(ln->ngroups);
 	}
 	if (!m->lower_ok) {
 		size_t len = strlen(diag);
@@ -898,11 +942,7 @@ static bool literal_may_match(const struct rb_ruleset *set,
 		}
 		m->lower_ok = true;
 	}
-	for (size_t i = 0; i < ln->nlits; i++) {
-		if (strstr(rb_buf_str(&m->lower), ln->lits[i]) != NULL)
-			return true;
-	}
-	return false;
+	return text_has_groups(rb_buf_str(&m->lower), m->lower.len, ln, false);
 }
 
 /* Does any match line of @r match @s (the diagnostic when @diag)? */
@@ -929,6 +969,14 @@ static int lines_match(const struct rb_ruleset *set,
 				continue;
 		} else if (diag && prefilter && r->lines[i].nlits > 0 &&
 			   !literal_may_match(set, m, &r->lines[i], s)) {
+			continue;
+		} else if (!diag && prefilter && r->lines[i].nlits > 0 &&
+			   !text_has_groups(s, len > RULE_MAX_SUBJECT
+						       ? RULE_MAX_SUBJECT
+						       : len,
+					    &r->lines[i], true)) {
+			/* subject, body, From, host: one search per literal
+			 * is cheaper than a match */
 			continue;
 		}
 		if (prefilter && r->lines[i].needs_high &&

@@ -14,6 +14,7 @@
 #define REBOUND_BOUNCE_RULES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "bounce/acsearch.h"
@@ -38,7 +39,9 @@ enum rb_rule_class {
  * every match contains (lowercase; nlits 0 = no prefilter). */
 struct rb_rule_line {
 	void *re; /* pcre2_code * */
-	char **lits;
+	char **lits;	    /* the prefilter (rb_literal_cnf): a literal of */
+	unsigned *lit_grp;  /* every group (lit_grp[i] is lits[i]'s) occurs */
+	unsigned ngroups;   /* in every text the line matches */
 	size_t nlits;
 	unsigned *lit_ids; /* index of each literal in the set's table */
 	bool neg_type;	   /* has \S, \W or \D outside a class (see run_n) */
@@ -91,6 +94,8 @@ struct rb_ruleset {
 	unsigned *pf_first;
 	unsigned *pf_n;
 	unsigned *pf_ids;
+	unsigned *pf_grp; /* the group of each id (see rb_rule_line) */
+	uint32_t *pf_all; /* per line: the mask of all its groups */
 	/* and the gate (valid with order): gated[i] when rule i can match
 	 * only through diagnostic lines that all have literals, so it cannot
 	 * match unless one of them occurs; the gated rules that literal u

@@ -97,6 +97,53 @@ static void test_set(void **state)
 	}
 }
 
+/* The conjunction: every match holds a literal of every group. Written
+ * as the groups' literals joined with '|', groups with " & ". */
+static void test_cnf(void **state)
+{
+	static const struct {
+		const char *pattern;
+		const char *want;
+	} rows[] = {
+		{"\\bno\\s+such\\s+user\\b", "such & user"},
+		{"\\b(?:unknown|invalid)\\s+(?:user|recipient)\\b",
+		 "unknown|invalid & user|recipient"},
+		{"mailbox\\s+(?:is\\s+)?full", "mailbox & full"},
+		{"(?:foo)?bar\\s+baz", "bar & baz"},
+		{"(?<!sender\\s)address\\s+rejected", "address & rejected"},
+		{"colou?r scheme", "colo & r scheme"},
+		{"top|level", ""},
+		{"(?x) a b c", ""},
+		{"x(?:ab|cde)y", ""}, /* "ab" is too short: no group */
+		{"\\bIB(?:101|504)\\b", "101|504"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *lits[64];
+		unsigned grp[64], ng;
+		char got[512] = "";
+		size_t used = 0;
+		size_t n = rb_literal_cnf(rows[i].pattern, lits, grp, 64, &ng);
+
+		for (size_t k = 0; k < n; k++) {
+			const char *sep = k == 0 ? "" : grp[k] != grp[k - 1] ? " & " : "|";
+			int w = snprintf(got + used, sizeof(got) - used, "%s%s", sep,
+					 lits[k]);
+
+			if (w > 0 && (size_t)w < sizeof(got) - used)
+				used += (size_t)w;
+			free(lits[k]);
+		}
+		if (strcmp(got, rows[i].want) != 0 ||
+		    (n > 0 && ng != grp[n - 1] + 1)) {
+			fprintf(stderr, "[%s] got \"%s\" (%u groups), want \"%s\"\n",
+				rows[i].pattern, got, ng, rows[i].want);
+			fail();
+		}
+	}
+}
+
 /* A pattern may be skipped on ASCII text only when every match has a
  * byte >= 0x80. */
 static void test_needs_high(void **state)
@@ -139,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_required),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_needs_high),
+		cmocka_unit_test(test_cnf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
