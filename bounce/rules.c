@@ -569,6 +569,29 @@ static bool gateable(const struct rb_ruleset *set, size_t i)
 	return true;
 }
 
+/* The group of packed line @g that opens it in the gate: the one whose
+ * shortest literal is longest (long words are rare words). */
+static unsigned gate_group(const struct rb_ruleset *set, size_t g)
+{
+	size_t shortest[RB_LITERAL_GROUPS];
+	unsigned best = 0;
+
+	for (unsigned k = 0; k < RB_LITERAL_GROUPS; k++)
+		shortest[k] = SIZE_MAX;
+	for (unsigned k = 0; k < set->pf_n[g]; k++) {
+		unsigned grp = set->pf_grp[set->pf_first[g] + k];
+		size_t len = strlen(set->ulits[set->pf_ids[set->pf_first[g] + k]]);
+
+		if (len < shortest[grp])
+			shortest[grp] = len;
+	}
+	for (unsigned k = 1; k < RB_LITERAL_GROUPS; k++) {
+		if (shortest[k] != SIZE_MAX && shortest[k] > shortest[best])
+			best = k;
+	}
+	return best;
+}
+
 /* The gate of rb_rules_match (see struct rb_ruleset): for each literal,
  * the gated rules that need it, so a diagnostic's literals name the few
  * rules worth trying instead of visiting every rule's lines. */
@@ -595,10 +618,17 @@ static void build_gate(struct rb_ruleset *set)
 				unsigned high = (unsigned)set->nulits;
 				unsigned n = set->pf_n[g];
 
-				/* a line with literals is opened by them; one
-				 * without, by a high byte (see gateable) */
+				unsigned want = n ? gate_group(set, g) : 0;
+
+				/* a line with literals is opened by those of
+				 * one of its groups (it cannot match without
+				 * one of them); one without, by a high byte
+				 * (see gateable) */
 				for (unsigned k = 0; k < (n ? n : 1); k++) {
 					unsigned u = n ? id[k] : high;
+
+					if (n && set->pf_grp[set->pf_first[g] + k] != want)
+						continue;
 
 					if (pass == 0) {
 						set->lr_first[u]++;
@@ -1087,6 +1117,8 @@ struct rb_rule *rb_rules_match(const struct rb_ruleset *set,
 		     k++) {
 			size_t i = set->order[k];
 
+			if (m->state[i] == 2)
+				continue; /* tried for this subject: no match */
 			if (gate && m->state[i] == 0 && set->gated[i] &&
 			    !gate_open(set, m, i, subj->diagnostic)) {
 				m->state[i] = 2;
