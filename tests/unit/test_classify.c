@@ -480,6 +480,38 @@ static void test_complaints(void **state)
 	     "Feedback-Type: abuse\n"
 	     "Version: 1\n",
 	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    /* a placeholder is nobody: the original's To names the person */
+	    {"redacted-rcpt-to-xxxx",
+	     "Feedback-Type: abuse\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: xxxxxxxx@dest.example\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    {"redacted-rcpt-to-word",
+	     "Feedback-Type: abuse\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: <redacted@dest.example>\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    /* the feedback-loop mailbox itself never complained */
+	    {"rcpt-to-is-report-address",
+	     "Feedback-Type: abuse\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: abuse@relay.test\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    {"unsubscribe-is-opt-out",
+	     "Feedback-Type: unsubscribe\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_COMPLAINT, "opt-out", 1, "a@dest.example", NULL},
+	    {"unregistered-type-is-other",
+	     "Feedback-Type: complaint\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_COMPLAINT, "other", 1, "a@dest.example", NULL},
+	    {"type-with-comment",
+	     "Feedback-Type: abuse (user report)\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
 	};
 
 	(void)state;
@@ -529,6 +561,39 @@ static void test_complaint_sender(void **state)
 		  "<rp@example.org>");
 	rb_report_free(&r);
 	free(msg);
+}
+
+/* Source-IP is the address alone, whatever a reporter wraps it in */
+static void test_complaint_source_ip(void **state)
+{
+	static const struct {
+		const char *field;
+		const char *want;
+	} rows[] = {
+		{"Source-IP: [192.0.2.1] (out.example.org)\n", "192.0.2.1"},
+		{"Source-IP: 192.0.2.1 (out.example.org)\n", "192.0.2.1"},
+		{"Source-IP: IPv6:2001:db8::25\n", "2001:db8::25"},
+		{"Source-IP: out.example.org\n", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		char *fields, *msg;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, "Feedback-Type: abuse\nVersion: 1\n");
+		rb_buf_adds(&b, rows[i].field);
+		fields = rb_buf_steal(&b);
+		msg = arf(fields);
+		r = run_str(msg);
+		CHECK_STR(rows[i].field, "source_ip", r->fb.source_ip,
+			  rows[i].want);
+		rb_report_free(&r);
+		free(msg);
+		free(fields);
+	}
 }
 
 /* ---- not bounces -------------------------------------------------------- */
@@ -1035,6 +1100,7 @@ int main(void)
 	    cmocka_unit_test(test_dsn_duplicate),
 	    cmocka_unit_test(test_complaints),
 	    cmocka_unit_test(test_complaint_sender),
+	    cmocka_unit_test(test_complaint_source_ip),
 	    cmocka_unit_test(test_not_bounces),
 	    cmocka_unit_test(test_text_multi),
 	};
