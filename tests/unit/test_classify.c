@@ -596,6 +596,56 @@ static void test_complaint_source_ip(void **state)
 	}
 }
 
+/* ---- auto-replies ------------------------------------------------------ */
+
+/* An auto-reply that says the address changed is hasmoved, not hard: the
+ * mailbox answered, and an auto-reply never suppresses. */
+static void test_autoreply_moved(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *body;
+		const char *reason;
+	} rows[] = {
+		{"new address", "I have left. My new address is a@new.example\n",
+		 "hasmoved"},
+		{"address changed", "Please note my email address has changed.\n",
+		 "hasmoved"},
+		{"left, contact", "I have left the company. Please contact "
+				  "b@dest.example instead.\n", "vacation"},
+		{"quoted new address", "Away until Monday.\n"
+				       "> our new address is c@x.example\n",
+		 "vacation"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		char *msg;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, "From: Rita <rita@dest.example>\n"
+				"To: sender@example.org\n"
+				"Subject: Automatic reply: hello\n"
+				"Auto-Submitted: auto-replied\n"
+				"\n");
+		rb_buf_adds(&b, rows[i].body);
+		msg = rb_buf_steal(&b);
+		r = run_str(msg);
+		CHECK_STR(rows[i].name, "kind", kind_of(r->kind),
+			  kind_of(RB_KIND_AUTOREPLY));
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, 1);
+		if (r->n_rcpts == 1) {
+			CHECK_STR(rows[i].name, "reason", r->rcpts[0].reason,
+				  rows[i].reason);
+			CHECK_INT(rows[i].name, "hard", r->rcpts[0].hard, 0);
+		}
+		rb_report_free(&r);
+		free(msg);
+	}
+}
+
 /* ---- not bounces -------------------------------------------------------- */
 
 static void test_not_bounces(void **state)
@@ -875,6 +925,54 @@ static void test_not_bounces(void **state)
 	     "\n"
 	     "Your message could not be delivered.\n",
 	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* an automatic-reply prefix heads the subject: no In-Reply-To
+	     * needed */
+	    {"autoreply-subject-prefix",
+	     "Return-Path: <>\n"
+	     "From: Jan <jan@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Automatisch antwoord: Nieuwsbrief\n"
+	     "\n"
+	     "Ik ben met vakantie.\n",
+	     RB_KIND_AUTOREPLY, 1, "jan@dest.example"},
+	    {"autoreply-subject-russian",
+	     "From: ivan@dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: =?UTF-8?B?0JDQstGC0L7QvtGC0LLQtdGCOiDQndC+0LLQvtGB0YLQuA==?=\n"
+	     "In-Reply-To: <m1@example.org>\n"
+	     "\n"
+	     "away\n",
+	     RB_KIND_AUTOREPLY, 1, "ivan@dest.example"},
+	    /* a responder that keeps the "Re:" subject and says it in words */
+	    {"autoreply-in-words",
+	     "Return-Path: <>\n"
+	     "From: Sue <sue@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "In-Reply-To: <m1@example.org>\n"
+	     "\n"
+	     "I am out of the office until Monday.\n",
+	     RB_KIND_AUTOREPLY, 1, "sue@dest.example"},
+	    /* ... but not a person's reply whose quote says so */
+	    {"quoted-away-is-no-autoreply",
+	     "Return-Path: <>\n"
+	     "From: Sue <sue@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "In-Reply-To: <m1@example.org>\n"
+	     "\n"
+	     "Stop it.\n"
+	     "> Plan your trip while you are on vacation\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* "please resend your message to b": b is where to write */
+	    {"resend-to-is-no-recipient",
+	     "Return-Path: <>\n"
+	     "From: Frank <frank@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Address change notification\n"
+	     "\n"
+	     "Please resend your message to frank.m@new.example.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
 	};
 
 	(void)state;
@@ -1101,6 +1199,7 @@ int main(void)
 	    cmocka_unit_test(test_complaints),
 	    cmocka_unit_test(test_complaint_sender),
 	    cmocka_unit_test(test_complaint_source_ip),
+	    cmocka_unit_test(test_autoreply_moved),
 	    cmocka_unit_test(test_not_bounces),
 	    cmocka_unit_test(test_text_multi),
 	};
