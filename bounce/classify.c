@@ -699,6 +699,10 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 			rc->recipient = r->from ? r->from
 				       : (f ? rb_addr_extract(r->arena, f) : NULL);
 			rc->reason = "vacation";
+			if (rb_autoreply_moved(r)) {
+				rc->reason = "hasmoved";
+				r->rule = "autoreply:address-changed";
+			}
 			/* the message replied to, when the original is absent */
 			if (r->orig.message_id == NULL) {
 				const char *irt = rb_report_header(r, "In-Reply-To");

@@ -38,6 +38,16 @@ void rb_bounce_decide(struct rb_report *r, struct rb_rcpt *rc,
  * @r->rule to the evidence when it is. */
 bool rb_autoreply_detect(struct rb_report *r);
 
+/* Does the auto-reply @r say, in its own words, that the address changed
+ * ("my new address is ...")? Its reason is then hasmoved, not vacation;
+ * it stays an auto-reply (the mailbox answered), so it is not hard. */
+bool rb_autoreply_moved(const struct rb_report *r);
+
+/* Does the text of @r hold a failure reply code (4xx/5xx) or an enhanced
+ * status code of a failure? A mail system's notice quotes one; a
+ * person's words about a failure seldom do. */
+bool rb_text_has_failure_code(const struct rb_report *r);
+
 /* Is @r a message disposition notification (RFC 8098: read, deleted,
  * displayed)? An MDN says what a reader did, never a delivery failure. */
 bool rb_is_mdn(const struct rb_report *r);

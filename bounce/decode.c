@@ -568,6 +568,10 @@ static bool contact_address(const char *t, const char *at)
 		"contact", "to the address", "send mail to", "write to",
 		"mailto:", "send a message to", "email to", "e-mail to",
 		"reply to", "questions to", "please send", "helpdesk",
+		/* an address that replaces the old one ("please resend your
+		 * message to b", "my new address is b") */
+		"resend", "new address", "new e-mail address",
+		"new email address",
 	};
 	const char *b = at, *lb;
 
@@ -1244,6 +1248,12 @@ static size_t decode_phrase(struct rb_report *r, struct rb_classifier *c,
 			le = le ? le : end;
 			/* "sent to the following recipients as well:" */
 			if (others_list_intro(lb, (size_t)(le - lb))) {
+				p = from;
+				continue;
+			}
+			/* "please resend your message to b": where to write
+			 * instead, not who failed */
+			if (rb_memcasemem(lb, (size_t)(hit - lb), "resend") != NULL) {
 				p = from;
 				continue;
 			}

@@ -216,7 +216,7 @@ static bool forward_marker(const struct rb_report *r)
 /* Does the text hold a failure reply code (4xx/5xx) or an enhanced status
  * code of a failure? A mail system's notice quotes one; a person's words
  * about a failure ("she said her mailbox was full") seldom do. */
-static bool failure_code(const struct rb_report *r)
+bool rb_text_has_failure_code(const struct rb_report *r)
 {
 	char st[RB_STATUS_MAX];
 	const char *at;
@@ -290,7 +290,7 @@ const char *rb_not_report_why(const struct rb_report *r)
 	if (ordinary && forward_marker(r))
 		return "a message forwarded or quoted by a person";
 	if (ordinary && r->orig.found_in == NULL && !service_sender(r) &&
-	    !failure_code(r))
+	    !rb_text_has_failure_code(r))
 		return "an ordinary sender's words, with neither the returned "
 		       "message nor a server's failure code";
 	/* a reply to a message, by a person or a person's responder (RFC

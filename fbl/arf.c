@@ -2,6 +2,7 @@
 /*
  * fbl/arf.c - complaint report reader and provider fingerprints.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -54,6 +55,145 @@ static enum rb_kind kind_of_type(const char *ft)
 	return RB_KIND_COMPLAINT;
 }
 
+/*
+ * The Feedback-Type in the vocabulary of RFC 5965's registry (abuse,
+ * fraud, other, virus, not-spam, auth-failure) plus opt-out, which the
+ * suppression policy knows. A report's spelling of an opt-out
+ * ("unsubscribe", "opt-out-list") is an opt-out; any other type the
+ * registry does not know is "other", as RFC 5965 3.5 tells a receiver to
+ * treat it, so a complaint is never lost to a spelling. A trailing
+ * comment or parameter ("abuse (user report)", "abuse; x=y") goes. (@ft
+ * is lowercase; returns it, cut, or a static string.)
+ */
+static char *canonical_type(char *ft)
+{
+	static const char *const known[] = {
+		"abuse", "fraud", "other", "virus", "not-spam",
+		"auth-failure", "opt-out", "dmarc",
+	};
+	static const char *const optout[] = {
+		"unsubscribe", "opt-out-list", "optout", "opt_out",
+	};
+
+	if (ft == NULL)
+		return NULL;
+	ft[strcspn(ft, " \t;(")] = '\0';
+	if (*ft == '\0')
+		return NULL;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcmp(ft, known[i]) == 0)
+			return ft;
+	}
+	for (size_t i = 0; i < sizeof(optout) / sizeof(optout[0]); i++) {
+		if (strcmp(ft, optout[i]) == 0)
+			return (char *)"opt-out";
+	}
+	return (char *)"other";
+}
+
+/*
+ * Source-IP as the address alone: "[192.0.2.1]", "192.0.2.1
+ * (host.example)", "IPv6:2001:db8::1" become "192.0.2.1" and
+ * "2001:db8::1", so reputation per sending IP groups them. A value that
+ * holds no address gives NULL (the original's Received is used then).
+ */
+static char *clean_source_ip(struct rb_arena *a, const char *v)
+{
+	unsigned char bin[16];
+	char tok[64];
+	size_t n;
+
+	if (v == NULL)
+		return NULL;
+	v += strspn(v, " \t[");
+	if (rb_startswith_ci(v, "ipv6:"))
+		v += 5;
+	n = strcspn(v, " \t]),;");
+	if (n == 0 || n >= sizeof(tok))
+		return NULL;
+	memcpy(tok, v, n);
+	tok[n] = '\0';
+	if (inet_pton(AF_INET, tok, bin) != 1 &&
+	    inet_pton(AF_INET6, tok, bin) != 1)
+		return NULL;
+	return rb_arena_strdup(a, tok);
+}
+
+/*
+ * Is @addr a placeholder the reporter put where it removed the
+ * complainer's address ("redacted@isp", "xxxxxxxx@isp", "anonymized@",
+ * the local part of an AOL-style Redacted-Address field)? Suppressing it
+ * would block someone else, or no one; the complainer is then unknown.
+ */
+static bool is_redacted(const char *addr, const struct rb_fields *f)
+{
+	static const char *const words[] = {
+		"redacted", "anonymized", "anonymised", "anonymous",
+		"removed", "hidden", "privacy-redacted",
+	};
+	const char *at = strrchr(addr, '@');
+	size_t ll = at ? (size_t)(at - addr) : strlen(addr);
+	size_t fill = 0;
+
+	for (size_t i = 0; i < ll; i++) {
+		if (addr[i] == 'x' || addr[i] == 'X' || addr[i] == '*' ||
+		    addr[i] == '#')
+			fill++;
+	}
+	if (ll >= 3 && fill == ll)
+		return true;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (ll == strlen(words[i]) && rb_strncasecmp(addr, words[i], ll) == 0)
+			return true;
+	}
+	for (size_t b = 0; f != NULL && b < f->n; b++) {
+		for (size_t i = 0; i < f->blocks[b].n; i++) {
+			const struct rb_field *fl = &f->blocks[b].fields[i];
+			size_t vl;
+
+			if (rb_strcasecmp(fl->name, "Redacted-Address") != 0)
+				continue;
+			vl = strcspn(fl->value, "@ \t");
+			if (vl > 0 && vl == ll &&
+			    rb_strncasecmp(addr, fl->value, ll) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Is @addr an address the report itself was sent to (the feedback-loop
+ * mailbox: To, Delivered-To, X-Original-To)? That is never the
+ * complainer. */
+static bool is_report_address(struct rb_report *r, const char *addr)
+{
+	static const char *const hdrs[] = {
+		"To", "Delivered-To", "X-Original-To", "Envelope-To",
+	};
+
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		const char *v = rb_report_header(r, hdrs[i]);
+		char *a = v ? rb_addr_extract(r->arena, v) : NULL;
+
+		if (a != NULL && rb_strcasecmp(a, addr) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is @addr (may be NULL) someone who could have complained? */
+static bool complainer(struct rb_report *r, const struct rb_fields *f,
+		       const char *addr, bool *redacted_r)
+{
+	if (addr == NULL)
+		return false;
+	if (is_redacted(addr, f)) {
+		*redacted_r = true;
+		return false;
+	}
+	return !is_report_address(r, addr);
+}
+
 /* The recipient of a complaint when the report does not name it: the
  * original's X-HmXmrOriginalRecipient (Microsoft), then its To. */
 static char *recipient_from_original(struct rb_report *r)
@@ -71,16 +211,19 @@ static void read_arf(struct rb_report *r, const struct rb_limits *lim)
 	struct rb_fields f;
 	struct rb_complaint *fb = &r->fb;
 	size_t before = r->n_rcpts;
+	bool redacted = false;
 
 	rb_fields_parse(r->arena, r->fr_raw, r->fr_len, lim, 0, &f);
 	r->flags |= f.flags & (RB_PF_TRUNCATED | RB_PF_LIMIT_HIT);
 	fb->feedback_type = dup_field(r, &f, "Feedback-Type");
-	if (fb->feedback_type != NULL)
+	if (fb->feedback_type != NULL) {
 		rb_str_lower(fb->feedback_type);
+		fb->feedback_type = canonical_type(fb->feedback_type);
+	}
 	fb->user_agent = dup_field(r, &f, "User-Agent");
 	fb->version = dup_field(r, &f, "Version");
 	fb->reporting_mta = dup_field(r, &f, "Reporting-MTA");
-	fb->source_ip = dup_field(r, &f, "Source-IP");
+	fb->source_ip = clean_source_ip(r->arena, dup_field(r, &f, "Source-IP"));
 	fb->arrival_date = dup_field(r, &f, "Arrival-Date");
 	if (fb->arrival_date == NULL)
 		fb->arrival_date = dup_field(r, &f, "Received-Date");
@@ -106,7 +249,11 @@ static void read_arf(struct rb_report *r, const struct rb_limits *lim)
 			    rb_strcasecmp(fl->name, "Removal-Recipient") == 0) {
 				char *a = rb_addr_extract(r->arena, fl->value);
 
-				if (a != NULL) {
+				if (a == NULL &&
+				    rb_memcasemem(fl->value, strlen(fl->value),
+						  "redacted") != NULL)
+					redacted = true; /* "[redacted]@isp" */
+				if (complainer(r, &f, a, &redacted)) {
 					add_feedback_rcpt(r, lim, a,
 							  "arf:original-rcpt-to");
 					fb->original_rcpt_to = a;
@@ -114,11 +261,16 @@ static void read_arf(struct rb_report *r, const struct rb_limits *lim)
 			}
 		}
 	}
-	if (r->n_rcpts == before)
-		add_feedback_rcpt(r, lim, recipient_from_original(r),
-				  r->orig.to || rb_original_header(&r->orig, "X-HmXmrOriginalRecipient")
-					  ? "arf:original-message"
-					  : "arf:no-recipient");
+	if (r->n_rcpts == before) {
+		char *a = recipient_from_original(r);
+
+		if (complainer(r, &f, a, &redacted))
+			add_feedback_rcpt(r, lim, a, "arf:original-message");
+		else
+			add_feedback_rcpt(r, lim, NULL,
+					  redacted ? "arf:redacted"
+						   : "arf:no-recipient");
+	}
 }
 
 static bool is_jmrp_legacy(const struct rb_report *r)
@@ -237,6 +389,7 @@ static const struct fingerprint prints[] = {
 	{"yahoo", "arf.mail.yahoo.com", "Yahoo!-Mail-Feedback"},
 	{"yahoo", "yahoo.com", NULL},
 	{"aol", "aol.com", NULL},
+	{"aol", "aol.net", NULL}, /* the former AOL SComp reports */
 	{"microsoft", "hotmail.com", "JMRP"},
 	{"microsoft", "outlook.com", NULL},
 	{"microsoft", "microsoft.com", NULL},
@@ -245,13 +398,33 @@ static const struct fingerprint prints[] = {
 	{"validity", "returnpath.net", NULL},
 	{"comcast", "comcast.net", NULL},
 	{"cox", "cox.net", NULL},
+	{"cox", "cox.com", NULL},
+	{"charter", "charter.net", NULL},
+	{"charter", "spectrum.net", NULL},
 	{"mailru", "mail.ru", NULL},
 	{"mailru", "corp.mail.ru", NULL},
 	{"zoho", "zoho.com", NULL},
 	{"zoho", "zohomail.com", NULL},
 	{"yandex", "yandex.ru", NULL},
+	{"yandex", "yandex.net", NULL},
+	{"yandex", "yandex.com", NULL},
+	{"yandex", "yandex-team.ru", NULL},
 	{"fastmail", "fastmail.com", NULL},
+	{"fastmail", "fastmail.fm", NULL},
+	{"fastmail", "messagingengine.com", NULL},
+	/* United Internet runs one feedback loop for GMX and WEB.DE */
 	{"gmx", "gmx.net", NULL},
+	{"gmx", "gmx.de", NULL},
+	{"gmx", "gmx.com", NULL},
+	{"gmx", "gmx.at", NULL},
+	{"gmx", "gmx.ch", NULL},
+	{"gmx", "web.de", NULL},
+	{"seznam", "seznam.cz", NULL},
+	/* Italiaonline's own reports (its Validity-hosted ones are
+	 * ReturnPathFBL: validity) */
+	{"italiaonline", "italiaonline.it", NULL},
+	{"italiaonline", "libero.it", NULL},
+	{"italiaonline", "virgilio.it", NULL},
 	{"apple", "icloud.com", NULL},
 	{"abusix", NULL, "abusix"},
 	{"opendmarc", NULL, "OpenDMARC"},

@@ -21,7 +21,8 @@ bool rb_fbl_classify(struct rb_report *r, const struct rb_limits *lim);
 
 /* Returns the provider name of a report from its sender, user agent and
  * reporting MTA ("yahoo", "microsoft", "validity", "amazonses", "mailru",
- * "zoho", "abusix", "apple", "cox", "comcast", ...), or NULL. */
+ * "zoho", "abusix", "apple", "cox", "comcast", "charter", "gmx",
+ * "seznam", "italiaonline", ...), or NULL. */
 const char *rb_fbl_provider(const struct rb_report *r);
 
 #endif

@@ -480,6 +480,38 @@ static void test_complaints(void **state)
 	     "Feedback-Type: abuse\n"
 	     "Version: 1\n",
 	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    /* a placeholder is nobody: the original's To names the person */
+	    {"redacted-rcpt-to-xxxx",
+	     "Feedback-Type: abuse\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: xxxxxxxx@dest.example\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    {"redacted-rcpt-to-word",
+	     "Feedback-Type: abuse\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: <redacted@dest.example>\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    /* the feedback-loop mailbox itself never complained */
+	    {"rcpt-to-is-report-address",
+	     "Feedback-Type: abuse\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: abuse@relay.test\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
+	    {"unsubscribe-is-opt-out",
+	     "Feedback-Type: unsubscribe\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_COMPLAINT, "opt-out", 1, "a@dest.example", NULL},
+	    {"unregistered-type-is-other",
+	     "Feedback-Type: complaint\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_COMPLAINT, "other", 1, "a@dest.example", NULL},
+	    {"type-with-comment",
+	     "Feedback-Type: abuse (user report)\n"
+	     "Version: 1\n"
+	     "Original-Rcpt-To: a@dest.example\n",
+	     RB_KIND_COMPLAINT, "abuse", 1, "a@dest.example", NULL},
 	};
 
 	(void)state;
@@ -529,6 +561,89 @@ static void test_complaint_sender(void **state)
 		  "<rp@example.org>");
 	rb_report_free(&r);
 	free(msg);
+}
+
+/* Source-IP is the address alone, whatever a reporter wraps it in */
+static void test_complaint_source_ip(void **state)
+{
+	static const struct {
+		const char *field;
+		const char *want;
+	} rows[] = {
+		{"Source-IP: [192.0.2.1] (out.example.org)\n", "192.0.2.1"},
+		{"Source-IP: 192.0.2.1 (out.example.org)\n", "192.0.2.1"},
+		{"Source-IP: IPv6:2001:db8::25\n", "2001:db8::25"},
+		{"Source-IP: out.example.org\n", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		char *fields, *msg;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, "Feedback-Type: abuse\nVersion: 1\n");
+		rb_buf_adds(&b, rows[i].field);
+		fields = rb_buf_steal(&b);
+		msg = arf(fields);
+		r = run_str(msg);
+		CHECK_STR(rows[i].field, "source_ip", r->fb.source_ip,
+			  rows[i].want);
+		rb_report_free(&r);
+		free(msg);
+		free(fields);
+	}
+}
+
+/* ---- auto-replies ------------------------------------------------------ */
+
+/* An auto-reply that says the address changed is hasmoved, not hard: the
+ * mailbox answered, and an auto-reply never suppresses. */
+static void test_autoreply_moved(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *body;
+		const char *reason;
+	} rows[] = {
+		{"new address", "I have left. My new address is a@new.example\n",
+		 "hasmoved"},
+		{"address changed", "Please note my email address has changed.\n",
+		 "hasmoved"},
+		{"left, contact", "I have left the company. Please contact "
+				  "b@dest.example instead.\n", "vacation"},
+		{"quoted new address", "Away until Monday.\n"
+				       "> our new address is c@x.example\n",
+		 "vacation"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		char *msg;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, "From: Rita <rita@dest.example>\n"
+				"To: sender@example.org\n"
+				"Subject: Automatic reply: hello\n"
+				"Auto-Submitted: auto-replied\n"
+				"\n");
+		rb_buf_adds(&b, rows[i].body);
+		msg = rb_buf_steal(&b);
+		r = run_str(msg);
+		CHECK_STR(rows[i].name, "kind", kind_of(r->kind),
+			  kind_of(RB_KIND_AUTOREPLY));
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, 1);
+		if (r->n_rcpts == 1) {
+			CHECK_STR(rows[i].name, "reason", r->rcpts[0].reason,
+				  rows[i].reason);
+			CHECK_INT(rows[i].name, "hard", r->rcpts[0].hard, 0);
+		}
+		rb_report_free(&r);
+		free(msg);
+	}
 }
 
 /* ---- not bounces -------------------------------------------------------- */
@@ -810,6 +925,54 @@ static void test_not_bounces(void **state)
 	     "\n"
 	     "Your message could not be delivered.\n",
 	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* an automatic-reply prefix heads the subject: no In-Reply-To
+	     * needed */
+	    {"autoreply-subject-prefix",
+	     "Return-Path: <>\n"
+	     "From: Jan <jan@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Automatisch antwoord: Nieuwsbrief\n"
+	     "\n"
+	     "Ik ben met vakantie.\n",
+	     RB_KIND_AUTOREPLY, 1, "jan@dest.example"},
+	    {"autoreply-subject-russian",
+	     "From: ivan@dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: =?UTF-8?B?0JDQstGC0L7QvtGC0LLQtdGCOiDQndC+0LLQvtGB0YLQuA==?=\n"
+	     "In-Reply-To: <m1@example.org>\n"
+	     "\n"
+	     "away\n",
+	     RB_KIND_AUTOREPLY, 1, "ivan@dest.example"},
+	    /* a responder that keeps the "Re:" subject and says it in words */
+	    {"autoreply-in-words",
+	     "Return-Path: <>\n"
+	     "From: Sue <sue@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "In-Reply-To: <m1@example.org>\n"
+	     "\n"
+	     "I am out of the office until Monday.\n",
+	     RB_KIND_AUTOREPLY, 1, "sue@dest.example"},
+	    /* ... but not a person's reply whose quote says so */
+	    {"quoted-away-is-no-autoreply",
+	     "Return-Path: <>\n"
+	     "From: Sue <sue@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Re: hello\n"
+	     "In-Reply-To: <m1@example.org>\n"
+	     "\n"
+	     "Stop it.\n"
+	     "> Plan your trip while you are on vacation\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
+	    /* "please resend your message to b": b is where to write */
+	    {"resend-to-is-no-recipient",
+	     "Return-Path: <>\n"
+	     "From: Frank <frank@dest.example>\n"
+	     "To: sender@example.org\n"
+	     "Subject: Address change notification\n"
+	     "\n"
+	     "Please resend your message to frank.m@new.example.\n",
+	     RB_KIND_UNKNOWN, 0, NULL},
 	};
 
 	(void)state;
@@ -1035,6 +1198,8 @@ int main(void)
 	    cmocka_unit_test(test_dsn_duplicate),
 	    cmocka_unit_test(test_complaints),
 	    cmocka_unit_test(test_complaint_sender),
+	    cmocka_unit_test(test_complaint_source_ip),
+	    cmocka_unit_test(test_autoreply_moved),
 	    cmocka_unit_test(test_not_bounces),
 	    cmocka_unit_test(test_text_multi),
 	};
