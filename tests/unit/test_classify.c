@@ -160,6 +160,41 @@ static void test_dsn_single(void **state)
 	     "Status: 4.2.2\n",
 	     RB_KIND_DELAY, "bob@dest.example", "4.2.2", "dsn", false,
 	     "mailboxfull", RB_FAULT_RECIPIENT},
+	    /* the queue gave up after temporary failures whose cause says
+	     * nothing specific: expired, never the weak code's meaning */
+	    {"gave-up-weak-cause",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 4.4.7\n"
+	     "Diagnostic-Code: smtp; 451 4.3.0 Mail server temporarily "
+	     "rejected message; removed from the queue after 5 days\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "4.3.0", "diagnostic", false,
+	     "expired", RB_FAULT_NETWORK},
+	    {"gave-up-vague-system",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 4.0.0\n"
+	     "Diagnostic-Code: smtp; 421 Temporary System Problem; too many "
+	     "retries\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "4.0.0", "dsn", false,
+	     "expired", RB_FAULT_NETWORK},
+	    /* a specific cause keeps its reason; a 5xx is no give-up */
+	    {"gave-up-specific-cause",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 4.2.2\n"
+	     "Diagnostic-Code: smtp; 452 4.2.2 Mailbox full; retry timeout "
+	     "exceeded\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "4.2.2", "dsn", false,
+	     "mailboxfull", RB_FAULT_RECIPIENT},
+	    {"gave-up-5xx",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.3.0\n"
+	     "Diagnostic-Code: smtp; 554 5.3.0 Internal server error; will "
+	     "not be retried\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.3.0", "dsn", false,
+	     "systemerror", RB_FAULT_NETWORK},
 	    {"delivered",
 	     "Final-Recipient: rfc822; bob@dest.example\n"
 	     "Action: delivered\n"
