@@ -871,6 +871,86 @@ static void test_not_bounces(void **state)
  * list whose first item a phrase named, repeated labels, repeated
  * per-recipient blocks; a recipient named among others without words of
  * its own takes none of theirs (no body rule decides it). */
+/* ---- delay warnings without a delivery-status part ------------------- */
+
+/* A text notice is a delay when its words or its own Subject say so (the
+ * returned message's subject does not count), also when it carries
+ * Auto-Submitted: auto-replied like an out-of-office reply. */
+static void test_text_delay(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *msg;
+		enum rb_kind kind;
+		const char *reason;
+	} rows[] = {
+	    {"subject-delay-ja",
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: =?UTF-8?B?6YWN5L+h6YGF5bu244Gu44GK55+l44KJ44Gb?=\n"
+	     "\n"
+	     "<a@dest.example>: host mx.dest.example[192.0.2.4] said: 450 "
+	     "4.2.0 Greylisted (in reply to RCPT TO command)\n",
+	     RB_KIND_DELAY, "expired"},
+	    {"subject-delay-is-the-original's",
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Undeliverable: Shipping delay\n"
+	     "\n"
+	     "<a@dest.example>: host mx.dest.example[192.0.2.4] said: 451 "
+	     "4.3.0 Temporary failure (in reply to RCPT TO command)\n"
+	     "\n"
+	     "------ This is a copy of the message, including all the "
+	     "headers. ------\n\n"
+	     "From: sender@example.org\n"
+	     "To: a@dest.example\n"
+	     "Subject: Shipping delay\n"
+	     "Message-ID: <o1@example.org>\n\nhello\n",
+	     RB_KIND_BOUNCE, NULL},
+	    {"polish-words",
+	     "Return-Path: <>\n"
+	     "From: Mailer-Daemon@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Powiadomienie\n"
+	     "\n"
+	     "Wiadomo\xc5\x9b\xc4\x87 nie zosta\xc5\x82" "a jeszcze "
+	     "dostarczona do:\n\n  a@dest.example\n"
+	     "    host mx.dest.example [192.0.2.4]: Connection refused\n",
+	     RB_KIND_DELAY, NULL},
+	    {"delay-warning-auto-replied",
+	     "Return-Path: <>\n"
+	     "From: MDaemon@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Warning: Message Delivery Delayed\n"
+	     "Auto-Submitted: auto-replied\n"
+	     "\n"
+	     "MDaemon will continue to attempt delivery.\n\n"
+	     "Message delivery to 'a@dest.example' delayed\n"
+	     "SMTP session failed to connect to mx.dest.example\n",
+	     RB_KIND_DELAY, "expired"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_report *r = run_str(rows[i].msg);
+
+		CHECK_STR(rows[i].name, "kind", kind_of(r->kind),
+			  kind_of(rows[i].kind));
+		CHECK_INT(rows[i].name, "recipients", (long)r->n_rcpts, 1L);
+		if (r->n_rcpts == 1) {
+			CHECK_STR(rows[i].name, "recipient",
+				  r->rcpts[0].recipient, "a@dest.example");
+			CHECK_INT(rows[i].name, "hard", r->rcpts[0].hard, false);
+			if (rows[i].reason != NULL)
+				CHECK_STR(rows[i].name, "reason",
+					  r->rcpts[0].reason, rows[i].reason);
+		}
+		rb_report_free(&r);
+	}
+}
+
 static void test_text_multi(void **state)
 {
 	static const char head[] = "Return-Path: <>\n"
@@ -1071,6 +1151,7 @@ int main(void)
 	    cmocka_unit_test(test_complaints),
 	    cmocka_unit_test(test_complaint_sender),
 	    cmocka_unit_test(test_not_bounces),
+	    cmocka_unit_test(test_text_delay),
 	    cmocka_unit_test(test_text_multi),
 	};
 
