@@ -74,6 +74,9 @@ static bool looks_like_failure(const struct rb_report *r)
 		"delivery has failed", "could not be delivered",
 		"mail failure", "not delivered", "delivery status",
 		"non remis", "unzustellbar", "returned to sender",
+		/* delay warnings (MDaemon, Stalwart, Courier, ...) */
+		"delivery delayed", "delayed delivery", "delayed mail",
+		"message delayed", "delivery delay", "delay in message delivery",
 	};
 	const char *s = r->subject;
 

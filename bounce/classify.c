@@ -442,6 +442,72 @@ static char *named_sending_ip(struct rb_arena *a, const char *d)
 }
 
 /*
+ * Did the queue give up on @rc after temporary failures ("retry timeout
+ * exceeded", "this message has been in the queue too long", "Message
+ * could not be delivered for 5 days", "delivery time expired, last error:
+ * 421 ...")? Then the last attempt's words are only the cause: when they
+ * say no more than "temporary system problem", "connection dropped" or a
+ * weak 4.x.x code, the failure is `expired`. Specific causes (mailbox
+ * full, too many connections, a provider's rate limit) keep their reason.
+ * Only for a final failure whose codes are temporary (or absent): a 5xx is
+ * no give-up.
+ */
+static bool gave_up_wording(const char *t, size_t n)
+{
+	static const char *const words[] = {
+		"retry timeout exceeded", "in the queue too long",
+		"in the queue for too long", "in the retry queue for too long",
+		"too many retries", "retry time has expired",
+		"retry period expired", "message expired", "message has expired",
+		"delivery time expired", "envelope expired",
+		"will be deleted from queue",
+		"removed from the queue", "removed from the mail queue",
+		"will not be retried", "failed after multiple attempts",
+		"too many failures", "exceeded max time without delivery",
+		"giving up",
+		/* de: "zu lange in der Warteschlange", "Zeitlimit ...
+		 * überschritten" */
+		"zu lange in der warteschlange",
+		"zeitlimit f\xc3\xbcr zustellversuche",
+		/* fr: "supprimé de la file d'attente", "trop longtemps" */
+		"supprim\xc3\xa9 de la file d'attente",
+		"dans la file d'attente depuis trop longtemps",
+		/* es/pt: "demasiado tiempo en la cola", "tempo demais na fila" */
+		"demasiado tiempo", "tempo demais na fila",
+		/* it: "troppo tempo in coda" */
+		"troppo tempo in coda",
+	};
+
+	return t != NULL &&
+	       rb_contains_any(t, n, words, sizeof(words) / sizeof(words[0]));
+}
+
+static bool gave_up(const struct rb_rcpt *rc,
+		    const struct rb_rule_subject *subj)
+{
+	const char *rule = rc->rule != NULL ? rc->rule : "none";
+	int k = rb_code_class(rc->status);
+
+	if (rc->kind != RB_KIND_BOUNCE || k == 5 || k == 2 ||
+	    rb_code_class(rc->reply_code) == 5)
+		return false;
+	/* the cause said nothing specific: a weak 4.x.x code ("451 4.7.1
+	 * Please try again later", "421 4.4.2 Connection dropped"), the
+	 * vague "temporary system problem", or nothing at all. Worded
+	 * network causes ("wasn't able to establish an SMTP connection")
+	 * keep their reason. */
+	if (strncmp(rule, "status-weak:", 12) != 0 &&
+	    strcmp(rule, "none") != 0 && strcmp(rule, "rule:systemerror") != 0 &&
+	    strcmp(rc->reason, "onhold") != 0)
+		return false;
+	return (rc->diagnostic != NULL &&
+		gave_up_wording(rc->diagnostic, strlen(rc->diagnostic))) ||
+	       (subj->body != NULL &&
+		gave_up_wording(subj->body, subj->body_len ? subj->body_len
+							   : strlen(subj->body)));
+}
+
+/*
  * Do @rc and another recipient of the same report have different words
  * (or one has words and the other none)? Then the notice's text tells several
  * recipients' stories ("User unknown" for one, "Illegal host/domain name"
@@ -591,6 +657,16 @@ done_rule:
 		fault_forced = -1;
 	}
 done:
+	if (gave_up(rc, &subj)) {
+		const char *was = rc->rule != NULL ? rc->rule : "none";
+
+		if (strncmp(was, "rule:", 5) == 0)
+			was += 5;
+		rc->reason = "expired";
+		set_rule(r, rc, "gave-up:", was);
+		hard_forced = -1;
+		fault_forced = -1;
+	}
 	expiry_cause(r, rc);
 	klass = rcpt_class(rc);
 	/* what decided hard and fault, for explain: the rule that forced

@@ -1873,7 +1873,8 @@ static bool text_says_delay(const char *t, size_t len)
 {
 	static const char *const words[] = {
 		"will continue", "will retry", "still trying",
-		"not yet been delivered", "delayed",
+		"not yet been delivered", "delayed", "will keep trying",
+		"this is a warning only", "warning message only",
 		/* de */
 		"noch nicht zugestellt", "wird weiterhin versucht",
 		"verz\xc3\xb6gert",
@@ -1886,6 +1887,10 @@ static bool text_says_delay(const char *t, size_t len)
 		"ainda n\xc3\xa3o foi",
 		/* it: "non è ancora stato recapitato" */
 		"non \xc3\xa8 ancora stat",
+		/* pl: "nie została jeszcze dostarczona", "opóźnione",
+		 * "próby dostarczenia będą kontynuowane" */
+		"jeszcze dostarczon", "op\xc3\xb3\xc5\xbanion",
+		"dostarczenia b\xc4\x99" "d\xc4\x85 kontynuowane",
 		/* nl: "nog niet bezorgd", "nog steeds geprobeerd" */
 		"nog niet bezorgd", "nog niet afgeleverd", "nog steeds geprobeerd",
 		/* ru: "ещё/еще не доставлено", "попытки доставки будут
@@ -1905,6 +1910,34 @@ static bool text_says_delay(const char *t, size_t len)
 	};
 
 	return rb_contains_any(t, len, words, sizeof(words) / sizeof(words[0]));
+}
+
+/*
+ * Does the bounce's own Subject say delay ("Delayed Mail (still being
+ * retried)", "Delivery delayed:", "Zustellung verzögert:", "配信遅延")?
+ * Only the part before the returned message's own subject counts: a
+ * failure notice about "Shipping delay" is no delay.
+ */
+static bool subject_says_delay(const struct rb_report *r)
+{
+	static const char *const words[] = {
+		"delay", "still being retried", "verz\xc3\xb6gert",
+		"retard\xc3\xa9", "retrasad", "ritardat", "atrasad",
+		"vertraagd", "op\xc3\xb3\xc5\xbanion",
+		"\xd0\xb7\xd0\xb0\xd0\xb4\xd0\xb5\xd1\x80\xd0\xb6", /* задерж */
+		"\xe9\x81\x85\xe5\xbb\xb6", /* 遅延 */
+		"\xe5\xbb\xb6\xe8\xbf\x9f", /* 延迟 */
+	};
+	const char *s = r->subject, *o;
+	size_t n;
+
+	if (s == NULL)
+		return false;
+	n = strlen(s);
+	if (r->orig.subject != NULL && r->orig.subject[0] != '\0' &&
+	    (o = strstr(s, r->orig.subject)) != NULL)
+		n = (size_t)(o - s);
+	return rb_contains_any(s, n, words, sizeof(words) / sizeof(words[0]));
 }
 
 /*
@@ -2102,7 +2135,8 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		    rb_code_class(rc->reply_code) == 5)
 			continue;
 		if (delay < 0)
-			delay = text_says_delay(r->text, elen);
+			delay = text_says_delay(r->text, elen) ||
+				subject_says_delay(r);
 		if (delay || under_transient_heading(r, rc)) {
 			rc->action = "delayed";
 			rc->kind = RB_KIND_DELAY;

@@ -160,6 +160,41 @@ static void test_dsn_single(void **state)
 	     "Status: 4.2.2\n",
 	     RB_KIND_DELAY, "bob@dest.example", "4.2.2", "dsn", false,
 	     "mailboxfull", RB_FAULT_RECIPIENT},
+	    /* the queue gave up after temporary failures whose cause says
+	     * nothing specific: expired, never the weak code's meaning */
+	    {"gave-up-weak-cause",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 4.4.7\n"
+	     "Diagnostic-Code: smtp; 451 4.3.0 Mail server temporarily "
+	     "rejected message; removed from the queue after 5 days\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "4.3.0", "diagnostic", false,
+	     "expired", RB_FAULT_NETWORK},
+	    {"gave-up-vague-system",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 4.0.0\n"
+	     "Diagnostic-Code: smtp; 421 Temporary System Problem; too many "
+	     "retries\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "4.0.0", "dsn", false,
+	     "expired", RB_FAULT_NETWORK},
+	    /* a specific cause keeps its reason; a 5xx is no give-up */
+	    {"gave-up-specific-cause",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 4.2.2\n"
+	     "Diagnostic-Code: smtp; 452 4.2.2 Mailbox full; retry timeout "
+	     "exceeded\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "4.2.2", "dsn", false,
+	     "mailboxfull", RB_FAULT_RECIPIENT},
+	    {"gave-up-5xx",
+	     "Final-Recipient: rfc822; bob@dest.example\n"
+	     "Action: failed\n"
+	     "Status: 5.3.0\n"
+	     "Diagnostic-Code: smtp; 554 5.3.0 Internal server error; will "
+	     "not be retried\n",
+	     RB_KIND_BOUNCE, "bob@dest.example", "5.3.0", "dsn", false,
+	     "systemerror", RB_FAULT_NETWORK},
 	    {"delivered",
 	     "Final-Recipient: rfc822; bob@dest.example\n"
 	     "Action: delivered\n"
@@ -999,6 +1034,86 @@ static void test_not_bounces(void **state)
  * list whose first item a phrase named, repeated labels, repeated
  * per-recipient blocks; a recipient named among others without words of
  * its own takes none of theirs (no body rule decides it). */
+/* ---- delay warnings without a delivery-status part ------------------- */
+
+/* A text notice is a delay when its words or its own Subject say so (the
+ * returned message's subject does not count), also when it carries
+ * Auto-Submitted: auto-replied like an out-of-office reply. */
+static void test_text_delay(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *msg;
+		enum rb_kind kind;
+		const char *reason;
+	} rows[] = {
+	    {"subject-delay-ja",
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: =?UTF-8?B?6YWN5L+h6YGF5bu244Gu44GK55+l44KJ44Gb?=\n"
+	     "\n"
+	     "<a@dest.example>: host mx.dest.example[192.0.2.4] said: 450 "
+	     "4.2.0 Greylisted (in reply to RCPT TO command)\n",
+	     RB_KIND_DELAY, "expired"},
+	    {"subject-delay-is-the-original's",
+	     "Return-Path: <>\n"
+	     "From: MAILER-DAEMON@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Undeliverable: Shipping delay\n"
+	     "\n"
+	     "<a@dest.example>: host mx.dest.example[192.0.2.4] said: 451 "
+	     "4.3.0 Temporary failure (in reply to RCPT TO command)\n"
+	     "\n"
+	     "------ This is a copy of the message, including all the "
+	     "headers. ------\n\n"
+	     "From: sender@example.org\n"
+	     "To: a@dest.example\n"
+	     "Subject: Shipping delay\n"
+	     "Message-ID: <o1@example.org>\n\nhello\n",
+	     RB_KIND_BOUNCE, NULL},
+	    {"polish-words",
+	     "Return-Path: <>\n"
+	     "From: Mailer-Daemon@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Powiadomienie\n"
+	     "\n"
+	     "Wiadomo\xc5\x9b\xc4\x87 nie zosta\xc5\x82" "a jeszcze "
+	     "dostarczona do:\n\n  a@dest.example\n"
+	     "    host mx.dest.example [192.0.2.4]: Connection refused\n",
+	     RB_KIND_DELAY, NULL},
+	    {"delay-warning-auto-replied",
+	     "Return-Path: <>\n"
+	     "From: MDaemon@mx.dest.example\n"
+	     "To: sender@example.org\n"
+	     "Subject: Warning: Message Delivery Delayed\n"
+	     "Auto-Submitted: auto-replied\n"
+	     "\n"
+	     "MDaemon will continue to attempt delivery.\n\n"
+	     "Message delivery to 'a@dest.example' delayed\n"
+	     "SMTP session failed to connect to mx.dest.example\n",
+	     RB_KIND_DELAY, "expired"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_report *r = run_str(rows[i].msg);
+
+		CHECK_STR(rows[i].name, "kind", kind_of(r->kind),
+			  kind_of(rows[i].kind));
+		CHECK_INT(rows[i].name, "recipients", (long)r->n_rcpts, 1L);
+		if (r->n_rcpts == 1) {
+			CHECK_STR(rows[i].name, "recipient",
+				  r->rcpts[0].recipient, "a@dest.example");
+			CHECK_INT(rows[i].name, "hard", r->rcpts[0].hard, false);
+			if (rows[i].reason != NULL)
+				CHECK_STR(rows[i].name, "reason",
+					  r->rcpts[0].reason, rows[i].reason);
+		}
+		rb_report_free(&r);
+	}
+}
+
 static void test_text_multi(void **state)
 {
 	static const char head[] = "Return-Path: <>\n"
@@ -1201,6 +1316,7 @@ int main(void)
 	    cmocka_unit_test(test_complaint_source_ip),
 	    cmocka_unit_test(test_autoreply_moved),
 	    cmocka_unit_test(test_not_bounces),
+	    cmocka_unit_test(test_text_delay),
 	    cmocka_unit_test(test_text_multi),
 	};
 
