@@ -598,7 +598,7 @@ static unsigned gate_group(const struct rb_ruleset *set, size_t g)
 static void build_gate(struct rb_ruleset *set)
 {
 	size_t total = 0;
-	unsigned *fill;
+	unsigned *fill = NULL;
 
 	free(set->gated);
 	free(set->lr_first);
