@@ -5,7 +5,8 @@
  * human-readable part. The generic decoder reads the layouts most MTAs
  * share (address line + indented reason; "addr... reason"; "RCPT TO:<addr>
  * ... said:"); family decoders plug in ahead of it through the table in
- * decode.c.
+ * decode.c. The decoders live in decode.c, decode_list.c and decode_ses.c;
+ * decode_int.h is private to them.
  */
 #ifndef REBOUND_BOUNCE_DECODE_H
 #define REBOUND_BOUNCE_DECODE_H
