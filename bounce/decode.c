@@ -991,7 +991,6 @@ static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
 	return 0;
 }
 
-/* Exim, Google and others name the failed recipients in a header. */
 /* The addresses of every X-Failed-Recipients header of @r (arena). */
 static char **failed_header_addrs(struct rb_report *r, size_t *n_r)
 {
@@ -1029,6 +1028,9 @@ static char **failed_header_addrs(struct rb_report *r, size_t *n_r)
 	return out;
 }
 
+/* Exim, Google and others name the failed recipients in a header
+ * (X-Failed-Recipients): each becomes a recipient, with the words the
+ * explanation has for it. */
 static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
 				   const char *expl, size_t len)
 {

@@ -521,8 +521,8 @@ size_t rb_dec_subject(struct rb_report *r, struct rb_classifier *c,
 	return 0;
 }
 
-/* A dashed section label line: "-------server message", "---- SMTP
- * command ----". Returns the label (lowercase compare) or NULL. */
+/* Is the line @b .. @e a dashed section label ("-------server message",
+ * "---- SMTP command ----") reading @label (case-blind)? */
 static bool section_label(const char *b, const char *e, const char *label)
 {
 	size_t ll = strlen(label);
