@@ -394,9 +394,11 @@ static void expiry_cause(struct rb_report *r, struct rb_rcpt *rc)
  * 192.0.2.9"). That is our relay's outbound address as the remote saw it,
  * which the returned original's Received lines need not show. Only the
  * words before the address are trusted: a remote MX's own address ("host
- * mx.example[192.0.2.1] said:") is never taken.
+ * mx.example[192.0.2.1] said:") is never taken. With the relay's outbound
+ * networks configured, only one of its own addresses is.
  */
-static char *named_sending_ip(struct rb_arena *a, const char *d)
+static char *named_sending_ip(struct rb_arena *a, const char *d,
+			      const struct rb_classifier *c)
 {
 	static const char *const marks[] = {
 		"client host ", "messages from ", "ip=", "ip address ",
@@ -429,7 +431,9 @@ static char *named_sending_ip(struct rb_arena *a, const char *d)
 
 				memcpy(ip, q, n);
 				ip[n] = '\0';
-				if (rb_ip_private(ip))
+				if (rb_ip_private(ip) ||
+				    (c->n_outbound > 0 &&
+				     !rb_net_contains(c->outbound, c->n_outbound, ip)))
 					n = 0;
 			}
 			if (n > 0 && (best == NULL || q < best)) {
@@ -686,7 +690,7 @@ done:
 	else
 		rc->fault = rb_reason_fault(rc->reason);
 	if (rc->fault == RB_FAULT_SENDER)
-		rc->sending_ip = named_sending_ip(r->arena, rc->diagnostic);
+		rc->sending_ip = named_sending_ip(r->arena, rc->diagnostic, c);
 	if (rc->status[0] == '\0' && rc->kind != RB_KIND_DELIVERED) {
 		const char *st = reason_status(rc->reason, klass);
 

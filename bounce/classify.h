@@ -16,6 +16,7 @@
 #define REBOUND_BOUNCE_CLASSIFY_H
 
 #include "bounce/rules.h"
+#include "core/net.h"
 #include "core/limits.h"
 #include "parsers/report.h"
 
@@ -23,6 +24,8 @@ struct rb_classifier {
 	const struct rb_ruleset *rules;
 	struct rb_rule_matcher *matcher;
 	struct rb_limits limits;
+	const struct rb_net *outbound; /* the relay's sending networks */
+	size_t n_outbound;		 /* (0: not configured) */
 };
 
 /* Turns the parsed pieces of @r into recipient results and decides each

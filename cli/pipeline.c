@@ -46,9 +46,13 @@ int rb_pipeline_init(struct rb_pipeline *p, const char *conf_path,
 	p->popts.tracking_headers = (const char *const *)p->cfg->tracking_headers;
 	p->popts.n_tracking_headers = p->cfg->n_tracking_headers;
 	p->popts.verp = p->cfg->verp;
+	p->popts.outbound = p->cfg->outbound;
+	p->popts.n_outbound = p->cfg->n_outbound;
 	p->cls.rules = p->rules;
 	p->cls.matcher = rb_rule_matcher_new();
 	p->cls.limits = p->cfg->limits;
+	p->cls.outbound = p->cfg->outbound;
+	p->cls.n_outbound = p->cfg->n_outbound;
 	return 0;
 fail:
 	rb_ruleset_free(&p->rules);

@@ -45,6 +45,7 @@ static const struct key schema[] = {
 	{"limits", "max_recipients", K_INT, NULL},
 	{"parse", "tracking_headers", K_STRLIST, NULL},
 	{"parse", "verp", K_STRING, NULL},
+	{"parse", "outbound_networks", K_STRLIST, NULL},
 	{"rules", "files", K_STRLIST, NULL},
 	{"rules", "dir", K_STRING, NULL},
 	{"database", "conninfo", K_STRING, NULL},
@@ -370,6 +371,30 @@ static void get_thresh(config_t *cfg, const char *path, double out[3])
 		(void)number_of(config_setting_get_elem(s, i), &out[i]);
 }
 
+/* parse.outbound_networks: each entry must be an IP network. */
+static int load_networks(config_t *cfg, const char *path, struct rb_config *c,
+			 struct rb_error *err)
+{
+	config_setting_t *s = config_lookup(cfg, "parse.outbound_networks");
+	int n;
+
+	if (s == NULL)
+		return 0;
+	n = config_setting_length(s);
+	c->outbound = rb_xcalloc((size_t)n + 1, sizeof(*c->outbound));
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+
+		if (rb_net_parse(v, &c->outbound[i]) < 0)
+			return rb_error_set(err, RB_E_CONFIG,
+					    "%s:%d: parse.outbound_networks: '%s' is no IP network (192.0.2.0/24, 2001:db8::/32)",
+					    path, config_setting_source_line(e), v);
+	}
+	c->n_outbound = (size_t)n;
+	return 0;
+}
+
 /* The suppression and reputation groups (already checked by the schema). */
 static void load_policy(config_t *cfg, struct rb_config *c)
 {
@@ -444,6 +469,11 @@ struct rb_config *rb_config_load(const char *path, struct rb_error *err)
 		free(c->verp);
 		c->verp = rb_xstrdup(str);
 	}
+	if (load_networks(&cfg, path, c, err) < 0) {
+		config_destroy(&cfg);
+		rb_config_free(&c);
+		return NULL;
+	}
 	if ((s = config_lookup(&cfg, "rules.files")) != NULL) {
 		free(c->rule_files);
 		c->rule_files = copy_list(s, &c->n_rule_files);
@@ -486,6 +516,7 @@ void rb_config_free(struct rb_config **cp)
 		free(c->rule_files[i]);
 	free(c->rule_files);
 	free(c->verp);
+	free(c->outbound);
 	free(c->rules_dir);
 	free(c->database.conninfo);
 	free(c->suppression.hard_scope);

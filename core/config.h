@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "core/net.h"
 #include "core/limits.h"
 #include "core/sources.h"
 
@@ -85,6 +86,8 @@ struct rb_config {
 	char **tracking_headers; /* tried in order */
 	size_t n_tracking_headers;
 	char *verp; /* "" disables VERP decoding */
+	struct rb_net *outbound; /* the relay's own sending addresses */
+	size_t n_outbound;
 	char **rule_files; /* user rule files loaded after the built-in ones */
 	size_t n_rule_files;
 	char *rules_dir; /* built-in rules directory; "" = compiled-in default */

@@ -64,32 +64,77 @@ static char *strip_angle(struct rb_arena *a, const char *v)
 	return rb_arena_strndup(a, b, (size_t)(e - b));
 }
 
-/* First IPv4 literal in [brackets] in the last (oldest) Received field:
- * where the original was submitted from. */
-static char *received_ip(struct rb_arena *a, const struct rb_original *o)
+/* The first address in [brackets] or (parentheses) of Received value @v
+ * that @want accepts: "[192.0.2.1]" (most MTAs), "(192.0.2.1)"
+ * (Microsoft), "[IPv6:2001:db8::1]". */
+static char *bracketed_ip(struct rb_arena *a, const char *v,
+			  bool (*want)(const char *ip, const void *ud),
+			  const void *ud)
 {
-	const char *last = NULL, *vend;
+	const char *vend = v + strlen(v);
 
-	for (size_t i = 0; i < o->n_headers; i++) {
-		if (rb_strcasecmp(o->headers[i].name, "Received") == 0)
-			last = o->headers[i].value;
-	}
-	vend = last ? last + strlen(last) : NULL;
+	for (const char *p = v; (p = strpbrk(p, "[(")) != NULL; p++) {
+		char close = *p == '[' ? ']' : ')';
+		const char *e = memchr(p + 1, close, (size_t)(vend - p - 1));
+		char ip[64];
+		size_t n;
 
-	for (const char *p = last; p && (p = strpbrk(p, "[(")) != NULL; p++) {
-		size_t n = rb_ipv4_span(p + 1, vend);
-		char ip[16];
-
-		/* "[192.0.2.1]" (most MTAs) or "(192.0.2.1)" (Microsoft) */
-		if (n >= 7 && n < sizeof(ip) &&
-		    p[1 + n] == (*p == '[' ? ']' : ')')) {
-			memcpy(ip, p + 1, n);
-			ip[n] = '\0';
-			if (!rb_ip_private(ip))
-				return rb_arena_strdup(a, ip);
-		}
+		if (e == NULL)
+			break;
+		n = (size_t)(e - p - 1);
+		if (n < 7 || n >= sizeof(ip))
+			continue;
+		memcpy(ip, p + 1, n);
+		ip[n] = '\0';
+		if (want(ip, ud))
+			return rb_arena_strdup(a, rb_startswith_ci(ip, "ipv6:") ? ip + 5 : ip);
 	}
 	return NULL;
+}
+
+/* A public IPv4 address? */
+static bool public_v4(const char *ip, const void *ud)
+{
+	(void)ud;
+	return rb_ipv4_span(ip, ip + strlen(ip)) == strlen(ip) &&
+	       !rb_ip_private(ip);
+}
+
+/* One of the relay's own sending addresses? */
+static bool outbound_ip(const char *ip, const void *ud)
+{
+	const struct rb_parse_opts *opts = ud;
+
+	return rb_net_contains(opts->outbound, opts->n_outbound, ip);
+}
+
+/*
+ * The sending IP the returned original shows. With the relay's outbound
+ * networks configured: the first of its addresses in any Received field,
+ * newest first (the remote MX recorded the relay's hop), else none.
+ * Without: the first public IPv4 address of the last (oldest) Received
+ * field, where the original was submitted from.
+ */
+static char *received_ip(struct rb_arena *a, const struct rb_original *o,
+			 const struct rb_parse_opts *opts)
+{
+	const char *last = NULL;
+
+	for (size_t i = 0; i < o->n_headers; i++) {
+		if (rb_strcasecmp(o->headers[i].name, "Received") != 0)
+			continue;
+		if (opts != NULL && opts->n_outbound > 0) {
+			char *ip = bracketed_ip(a, o->headers[i].value,
+						outbound_ip, opts);
+
+			if (ip != NULL)
+				return ip;
+		}
+		last = o->headers[i].value;
+	}
+	if (last == NULL || (opts != NULL && opts->n_outbound > 0))
+		return NULL;
+	return bracketed_ip(a, last, public_v4, NULL);
 }
 
 void rb_original_from_headers(struct rb_report *r, const char *text,
@@ -134,7 +179,7 @@ void rb_original_from_headers(struct rb_report *r, const char *text,
 		o->list_id = strip_angle(r->arena, v);
 	if ((v = rb_fblock_get(b, "Return-Path")) != NULL)
 		o->envelope_from = rb_addr_extract(r->arena, v);
-	o->source_ip = received_ip(r->arena, o);
+	o->source_ip = received_ip(r->arena, o, opts);
 	r->flags |= f.flags & (RB_PF_TRUNCATED | RB_PF_LIMIT_HIT);
 }
 

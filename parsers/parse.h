@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "core/limits.h"
+#include "core/net.h"
 #include "parsers/report.h"
 
 struct rb_parse_opts {
@@ -24,6 +25,8 @@ struct rb_parse_opts {
 	const char *const *tracking_headers; /* relay headers naming the sender */
 	size_t n_tracking_headers;
 	const char *verp; /* VERP local-part template, "" or NULL = off */
+	const struct rb_net *outbound; /* the relay's sending networks */
+	size_t n_outbound;		 /* (0: not configured) */
 };
 
 void rb_parse_init(void);

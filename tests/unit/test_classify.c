@@ -121,6 +121,49 @@ static void test_sending_ip(void **state)
 	}
 }
 
+/* With the relay's outbound networks configured, a refusal's address is
+ * taken only when it is one of the relay's own. */
+static void test_sending_ip_outbound(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *diag;
+		const char *want; /* NULL: none */
+	} rows[] = {
+	    {"ours", "550 5.7.1 Unfortunately, messages from [192.0.2.44] "
+		     "weren't sent (S3150).", "192.0.2.44"},
+	    {"not-ours", "554 5.7.1 Service unavailable; Client host "
+			 "[203.0.113.9] blocked using zen.spamhaus.org", NULL},
+	};
+	struct rb_net net;
+
+	(void)state;
+	assert_int_equal(rb_net_parse("192.0.2.0/24", &net), 0);
+	pipe_.cls.outbound = &net;
+	pipe_.cls.n_outbound = 1;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char block[512];
+		char *msg;
+		struct rb_report *r;
+
+		(void)snprintf(block, sizeof(block),
+			       "Final-Recipient: rfc822; bob@dest.example\n"
+			       "Action: failed\n"
+			       "Status: 5.0.0\n"
+			       "Diagnostic-Code: smtp; %s\n", rows[i].diag);
+		msg = dsn(block);
+		r = run_str(msg);
+		CHECK_INT(rows[i].name, "n_rcpts", r->n_rcpts, 1);
+		if (r->n_rcpts == 1)
+			CHECK_STR(rows[i].name, "sending_ip",
+				  r->rcpts[0].sending_ip, rows[i].want);
+		rb_report_free(&r);
+		free(msg);
+	}
+	pipe_.cls.outbound = NULL;
+	pipe_.cls.n_outbound = 0;
+}
+
 /* ---- DSNs with one recipient ------------------------------------------ */
 
 static void test_dsn_single(void **state)
@@ -1308,6 +1351,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dsn_single),
 	    cmocka_unit_test(test_sending_ip),
+	    cmocka_unit_test(test_sending_ip_outbound),
 	    cmocka_unit_test(test_dsn_multi),
 	    cmocka_unit_test(test_dsn_recipients),
 	    cmocka_unit_test(test_dsn_duplicate),

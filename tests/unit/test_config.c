@@ -88,6 +88,7 @@ static void test_valid_file(void **state)
 		   "parse = {\n"
 		   "  tracking_headers = [ \"X-Customer\", \"X-Account\" ];\n"
 		   "  verp = \"\";\n"
+		   "  outbound_networks = [ \"192.0.2.0/24\", \"2001:db8::/32\" ];\n"
 		   "};\n"
 		   "rules = {\n"
 		   "  files = [ \"/etc/rebound/a.rules\" ];\n"
@@ -112,6 +113,11 @@ static void test_valid_file(void **state)
 	CHECK_STR("valid", "tracking_headers[1]", c->tracking_headers[1],
 		  "X-Account");
 	CHECK_STR("valid", "verp", c->verp, "");
+	CHECK_INT("valid", "n_outbound", c->n_outbound, 2);
+	CHECK_TRUE("valid", "outbound 192.0.2.9",
+		   rb_net_contains(c->outbound, c->n_outbound, "192.0.2.9"));
+	CHECK_TRUE("valid", "not outbound 198.51.100.1",
+		   !rb_net_contains(c->outbound, c->n_outbound, "198.51.100.1"));
 	CHECK_INT("valid", "n_rule_files", c->n_rule_files, 1);
 	CHECK_STR("valid", "rule_files[0]", c->rule_files[0],
 		  "/etc/rebound/a.rules");
@@ -153,6 +159,10 @@ static void test_rejected(void **state)
 	    {"negative-limit", "limits = {\n  max_depth = -3;\n};\n", 2,
 	     "range"},
 	    {"syntax", "limits = {\n  max_fields = ;\n};\n", 2, ""},
+	    {"bad-network",
+	     "parse = {\n  outbound_networks = [ \"192.0.2.0/24\",\n"
+	     "    \"relay.example.net\" ];\n};\n",
+	     3, "relay.example.net"},
 	};
 
 	(void)state;

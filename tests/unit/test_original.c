@@ -367,6 +367,53 @@ static void test_inline_extras(void **state)
 	rb_report_free(&r);
 }
 
+/* The returned original's Received lines: the remote MX recorded the
+ * relay's outbound hop (newest), the relay the customer's app server
+ * (oldest). With the relay's networks configured, its own address is the
+ * sending IP, never the customer's; without, the oldest public one. */
+static void test_received_outbound(void **state)
+{
+	static const char msg[] =
+	    DSN_HEAD "--BND\n"
+		     "Content-Type: message/rfc822\n"
+		     "\n"
+		     "Received: from out7.relay.example (out7.relay.example\n"
+		     " [192.0.2.10]) by mx.dest.example; Sun, 29 Nov 2026\n"
+		     "Received: from app.customer.example (app.customer.example\n"
+		     " [203.0.113.50]) by out7.relay.example; Sun, 29 Nov 2026\n"
+		     ORIG_HEADERS "\n"
+		     "body\n"
+		     "--BND--\n";
+	static const struct {
+		const char *name;
+		const char *net; /* NULL: not configured */
+		const char *want;
+	} rows[] = {
+	    {"unconfigured", NULL, "203.0.113.50"},
+	    {"ours", "192.0.2.0/24", "192.0.2.10"},
+	    {"ours-single", "192.0.2.10", "192.0.2.10"},
+	    {"not-shown", "198.51.100.0/24", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_parse_opts o;
+		struct rb_net net;
+		struct rb_report *r;
+
+		opts_init(&o);
+		if (rows[i].net != NULL) {
+			assert_int_equal(rb_net_parse(rows[i].net, &net), 0);
+			o.outbound = &net;
+			o.n_outbound = 1;
+		}
+		r = rb_parse(msg, strlen(msg), &o);
+		CHECK_STR(rows[i].name, "source_ip", r->orig.source_ip,
+			  rows[i].want);
+		rb_report_free(&r);
+	}
+}
+
 /* No original anywhere: nothing is invented. */
 static void test_no_original(void **state)
 {
@@ -442,6 +489,7 @@ int main(void)
 	    cmocka_unit_test(test_verp_off),
 	    cmocka_unit_test(test_original_forms),
 	    cmocka_unit_test(test_inline_extras),
+	    cmocka_unit_test(test_received_outbound),
 	    cmocka_unit_test(test_no_original),
 	    cmocka_unit_test(test_explanation_len),
 	};
