@@ -1078,6 +1078,8 @@ struct rb_report *rb_parse(const char *buf, size_t len,
 					 opts);
 	else
 		rb_original_from_text(r, opts);
+	if (r->orig.found_in == NULL)
+		rb_original_from_ses(r, opts);
 	rb_original_resolve_sender(r, opts);
 	g_object_unref(msg);
 out:

@@ -9,9 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/str.h"
 #include "parsers/addr.h"
 #include "parsers/fields.h"
+#include "parsers/json.h"
 #include "parsers/parse.h"
 
 static char *decode_words(struct rb_arena *a, const char *v)
@@ -403,6 +405,104 @@ void rb_original_from_text(struct rb_report *r,
 		copy[w] = '\0';
 		rb_original_from_headers(r, copy, w, "inline", opts);
 	}
+}
+
+/* Appends "@name: @value\n" to @b, the value's line breaks made spaces;
+ * nothing when @name is no field name. */
+static void add_field(struct rb_buf *b, const char *name, const char *value)
+{
+	if (name == NULL || value == NULL || *name == '\0' ||
+	    name[strcspn(name, ": \t\r\n")] != '\0')
+		return;
+	rb_buf_adds(b, name);
+	rb_buf_adds(b, ": ");
+	for (const char *v = value; *v; v++)
+		rb_buf_addc(b, *v == '\r' || *v == '\n' ? ' ' : *v);
+	rb_buf_addc(b, '\n');
+}
+
+/* Appends the strings of JSON array @arr (or the one string @arr) as one
+ * field "@name: a, b". */
+static void add_list_field(struct rb_arena *a, struct rb_buf *b,
+			   const char *name, const char *arr, const char *end)
+{
+	struct rb_buf v;
+	const char *it = NULL, *el;
+
+	if (arr == NULL)
+		return;
+	if (*arr == '"') {
+		add_field(b, name, rb_json_get_string(a, arr, end));
+		return;
+	}
+	rb_buf_init(&v, 4096);
+	while ((el = rb_json_next(arr, end, &it)) != NULL) {
+		char *s = rb_json_get_string(a, el, end);
+
+		if (s == NULL)
+			continue;
+		if (v.len > 0)
+			rb_buf_adds(&v, ", ");
+		rb_buf_adds(&v, s);
+	}
+	if (v.len > 0)
+		add_field(b, name, rb_buf_str(&v));
+	rb_buf_free(&v);
+}
+
+void rb_original_from_ses(struct rb_report *r, const struct rb_parse_opts *opts)
+{
+	const char *t = r->text, *end, *m, *mend, *arr, *it = NULL, *el;
+	struct rb_buf b;
+
+	if (t == NULL || r->orig.found_in != NULL)
+		return;
+	t += strspn(t, " \t\r\n");
+	if ((size_t)(t - r->text) >= r->text_len || *t != '{')
+		return;
+	m = rb_json_locate(r->arena, t, r->text_len - (size_t)(t - r->text),
+			   "mail", &end);
+	if (m == NULL || (m = rb_json_value(m, end, "mail")) == NULL ||
+	    *m != '{' || (mend = rb_json_skip(m, end)) == NULL)
+		return;
+	rb_buf_init(&b, 1 << 20);
+	arr = rb_json_value(m, mend, "headers");
+	while (arr != NULL && *arr == '[' &&
+	       (el = rb_json_next(arr, mend, &it)) != NULL) {
+		const char *ee = rb_json_skip(el, mend);
+
+		if (ee == NULL)
+			break;
+		add_field(&b, rb_json_get_string(r->arena, rb_json_value(el, ee, "name"), ee),
+			  rb_json_get_string(r->arena, rb_json_value(el, ee, "value"), ee));
+	}
+	if (b.len == 0) {
+		const char *ch = rb_json_value(m, mend, "commonHeaders");
+		const char *che = ch != NULL && *ch == '{' ? rb_json_skip(ch, mend)
+							 : NULL;
+
+		if (che != NULL) {
+			add_list_field(r->arena, &b, "From",
+				       rb_json_value(ch, che, "from"), che);
+			add_list_field(r->arena, &b, "To",
+				       rb_json_value(ch, che, "to"), che);
+			add_list_field(r->arena, &b, "Message-ID",
+				       rb_json_value(ch, che, "messageId"), che);
+			add_list_field(r->arena, &b, "Subject",
+				       rb_json_value(ch, che, "subject"), che);
+		}
+	}
+	if (b.len > 0) {
+		char *copy = rb_arena_strndup(r->arena, rb_buf_str(&b), b.len);
+
+		rb_original_from_headers(r, copy, b.len, "json", opts);
+	}
+	rb_buf_free(&b);
+	/* the envelope sender SES used, when the headers had none */
+	if (r->orig.envelope_from == NULL)
+		r->orig.envelope_from = rb_addr_extract(
+			r->arena, rb_json_get_string(r->arena,
+						 rb_json_value(m, mend, "source"), mend));
 }
 
 static const char *tracking_value(struct rb_report *r,

@@ -42,6 +42,13 @@ void rb_original_from_headers(struct rb_report *r, const char *text,
 			      size_t len, const char *found_in,
 			      const struct rb_parse_opts *opts);
 
+/* Reads the original from an Amazon SES notification mailed as JSON: its
+ * "mail" object's "headers" (when the sender asked SES to include them),
+ * else "commonHeaders"; "source" is the envelope sender. found_in is
+ * "json". Nothing when the text is no such notification. */
+void rb_original_from_ses(struct rb_report *r,
+			  const struct rb_parse_opts *opts);
+
 /* Looks for original headers quoted inline in @r->text. */
 void rb_original_from_text(struct rb_report *r,
 			   const struct rb_parse_opts *opts);

@@ -78,7 +78,7 @@ struct rb_hdr {
 
 /* The original (returned) message, as far as it came back. */
 struct rb_original {
-	const char *found_in; /* "message/rfc822", "text/rfc822-headers", "inline", NULL */
+	const char *found_in; /* "message/rfc822", "text/rfc822-headers", "inline", "json", NULL */
 	struct rb_hdr *headers;
 	size_t n_headers;
 	char *sender;	     /* resolved sender identity */
