@@ -349,8 +349,10 @@ static bool digit3(const char *p)
 }
 
 /* A code in @d other than the expiry's own; with @need_reply, only one
- * that follows a reply code ("441 4.4.1"). */
-static bool cause_in(const char *d, char st[RB_STATUS_MAX], bool need_reply)
+ * that follows a reply code ("441 4.4.1"), and *at_r is where that reply
+ * code starts. */
+static bool cause_in(const char *d, char st[RB_STATUS_MAX], bool need_reply,
+		     const char **at_r)
 {
 	const char *base = d;
 	size_t off;
@@ -361,11 +363,28 @@ static bool cause_in(const char *d, char st[RB_STATUS_MAX], bool need_reply)
 		if (strcmp(st + 1, ".4.7") != 0 && strcmp(st + 1, ".0.0") != 0 &&
 		    (st[0] == '4' || st[0] == '5') &&
 		    (!need_reply || (at - base >= 4 && digit3(at - 4) &&
-				     (at[-1] == ' ' || at[-1] == '-'))))
+				     (at[-1] == ' ' || at[-1] == '-')))) {
+			if (at_r != NULL)
+				*at_r = need_reply ? at - 4 : at;
 			return true;
+		}
 		d += off + 1;
 	}
 	return false;
+}
+
+/* The remote's reply at @at, to the end of its line, without the quote
+ * Exchange puts around it ("returned '421 4.3.2 ...'"). */
+static char *cause_line(struct rb_arena *a, const char *at)
+{
+	size_t n = strcspn(at, "\r\n");
+	char *line;
+
+	while (n > 0 && (at[n - 1] == '\'' || at[n - 1] == ' '))
+		n--;
+	line = rb_arena_strndup(a, at, n);
+	rb_str_squeeze(line);
+	return line;
 }
 
 static void expiry_cause(struct rb_report *r, struct rb_rcpt *rc)
@@ -378,13 +397,25 @@ static void expiry_cause(struct rb_report *r, struct rb_rcpt *rc)
 	/* the diagnostic, else (one recipient) the notice's own words:
 	 * Exchange writes "Remote Server at ... returned '441 4.4.1 ...'"
 	 * there and only "4.4.7 QUEUE.Expired" in the DSN */
-	if (!cause_in(rc->diagnostic, st, false) &&
-	    !(r->n_rcpts == 1 && r->text != NULL && r->expl_len > 0 &&
-	      cause_in(rb_arena_strndup(r->arena, r->text, r->expl_len), st,
-		       true)))
+	if (cause_in(rc->diagnostic, st, false, NULL)) {
+		memcpy(rc->status, st, sizeof(rc->status));
+		rc->status_from = "diagnostic";
 		return;
-	memcpy(rc->status, st, sizeof(rc->status));
-	rc->status_from = "diagnostic";
+	}
+	if (r->n_rcpts == 1 && r->text != NULL && r->expl_len > 0) {
+		const char *at;
+
+		if (!cause_in(rb_arena_strndup(r->arena, r->text, r->expl_len), st,
+			      true, &at))
+			return;
+		/* the cause's own words become the diagnostic the status
+		 * is read from, not the queue's "4.4.7 Message delayed" */
+		rc->diagnostic = cause_line(r->arena, at);
+		memcpy(rc->reply_code, at, 3);
+		rc->reply_code[3] = '\0';
+		memcpy(rc->status, st, sizeof(rc->status));
+		rc->status_from = "diagnostic";
+	}
 }
 
 /*
