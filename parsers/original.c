@@ -16,6 +16,99 @@
 #include "parsers/json.h"
 #include "parsers/parse.h"
 
+/* Where the encoded word at @p ("=?cs?X?text?=") ends, and its charset,
+ * encoding and text; NULL when @p starts none. */
+static const char *encoded_word(const char *p, const char **cs_r, size_t *csl_r,
+				char *enc_r, const char **txt_r, size_t *txtl_r)
+{
+	const char *cs, *q, *t, *e;
+
+	if (p[0] != '=' || p[1] != '?')
+		return NULL;
+	cs = p + 2;
+	q = strchr(cs, '?');
+	if (q == NULL || q == cs || q[1] == '\0' || q[2] != '?')
+		return NULL;
+	t = q + 3;
+	e = strstr(t, "?=");
+	if (e == NULL || memchr(cs, ' ', (size_t)(e - cs)) != NULL)
+		return NULL;
+	*cs_r = cs;
+	*csl_r = (size_t)(q - cs);
+	*enc_r = (char)(q[1] | 0x20);
+	*txt_r = t;
+	*txtl_r = (size_t)(e - t);
+	return e + 2;
+}
+
+char *rb_header_decode(GMimeParserOptions *popts, const char *v)
+{
+	/*
+	 * Adjacent base64 words in one charset are joined into one word
+	 * before GMime decodes them: GMime (3.2) joins their text itself
+	 * and stops at the first word's "=" padding, so "=?UTF-8?B?w4k=?=
+	 * =?UTF-8?B?w6k=?=" lost every word after the first. Their bytes
+	 * are joined, not their text, so a character split between two
+	 * words still decodes.
+	 */
+	GString *out = g_string_sized_new(strlen(v));
+	char *res;
+
+	for (const char *p = v; *p;) {
+		const char *cs, *txt, *e, *n;
+		size_t csl, txtl, k = 0;
+		char enc;
+		GByteArray *bytes;
+
+		e = encoded_word(p, &cs, &csl, &enc, &txt, &txtl);
+		if (e == NULL || enc != 'b') {
+			g_string_append_c(out, *p++);
+			continue;
+		}
+		bytes = g_byte_array_new();
+		for (;;) {
+			const char *cs2, *txt2;
+			size_t csl2, txtl2;
+			char enc2;
+			gchar *chunk = g_strndup(txt, txtl);
+			gsize bl = 0;
+			guchar *b;
+
+			b = g_base64_decode(chunk, &bl);
+			g_byte_array_append(bytes, b, (guint)bl);
+			g_free(b);
+			g_free(chunk);
+			k++;
+			n = e + strspn(e, " \t\r\n");
+			if (encoded_word(n, &cs2, &csl2, &enc2, &txt2, &txtl2) ==
+				    NULL ||
+			    enc2 != 'b' || csl2 != csl ||
+			    g_ascii_strncasecmp(cs2, cs, csl) != 0)
+				break;
+			txt = txt2;
+			txtl = txtl2;
+			e = encoded_word(n, &cs2, &csl2, &enc2, &txt2, &txtl2);
+		}
+		if (k == 1) {
+			g_string_append_len(out, p, e - p);
+		} else {
+			gchar *b64 = g_base64_encode(bytes->data, bytes->len);
+
+			g_string_append(out, "=?");
+			g_string_append_len(out, cs, (gssize)csl);
+			g_string_append(out, "?B?");
+			g_string_append(out, b64);
+			g_string_append(out, "?=");
+			g_free(b64);
+		}
+		g_byte_array_free(bytes, TRUE);
+		p = e;
+	}
+	res = g_mime_utils_header_decode_text(popts, out->str);
+	g_string_free(out, TRUE);
+	return res;
+}
+
 static char *decode_words(struct rb_arena *a, const char *v)
 {
 	char *d, *out;
@@ -25,7 +118,7 @@ static char *decode_words(struct rb_arena *a, const char *v)
 	if (strstr(v, "=?") == NULL) {
 		out = rb_arena_strdup(a, v);
 	} else {
-		d = g_mime_utils_header_decode_text(NULL, v);
+		d = rb_header_decode(NULL, v);
 		out = rb_arena_strdup(a, d ? d : v);
 		g_free(d);
 	}
@@ -37,6 +130,101 @@ static char *decode_words(struct rb_arena *a, const char *v)
 	}
 	rb_str_squeeze(out);
 	return out;
+}
+
+/* The address of an address field's @v (From, To): read before its
+ * encoded words are decoded, so a display name that decodes to
+ * "<someone@else>" never stands in for the address; decoded only when
+ * the address itself was encoded. */
+static char *field_addr(struct rb_arena *a, const char *v)
+{
+	char *plain, *w, *s;
+
+	if (v == NULL)
+		return NULL;
+	if (strstr(v, "=?") == NULL)
+		return rb_addr_extract(a, decode_words(a, v));
+	plain = rb_arena_strdup(a, v);
+	w = plain;
+	for (const char *p = v; *p;) {
+		const char *cs, *txt, *e;
+		size_t csl, txtl;
+		char enc;
+
+		e = encoded_word(p, &cs, &csl, &enc, &txt, &txtl);
+		if (e != NULL) {
+			*w++ = ' ';
+			p = e;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = '\0';
+	s = rb_addr_extract(a, plain);
+	return s != NULL ? s : rb_addr_extract(a, decode_words(a, v));
+}
+
+/* The Message-ID of field value @v without its angle brackets: comments
+ * go, so does white space a gateway folded into the id ("<a.b\n @c>");
+ * an empty "<>", or a bare token without "@" ("unknown"), is none. */
+static char *message_id(struct rb_arena *a, const char *v)
+{
+	char *c, *w, *b, *e;
+	int depth = 0;
+
+	if (v == NULL)
+		return NULL;
+	c = rb_arena_strdup(a, v);
+	w = c;
+	for (const char *p = v; *p; p++) {
+		/* a comment outside the angle brackets */
+		if (*p == '(') {
+			depth++;
+			continue;
+		}
+		if (*p == ')' && depth > 0) {
+			depth--;
+			if (depth == 0)
+				*w++ = ' ';
+			continue;
+		}
+		if (depth > 0)
+			continue;
+		if (*p == '<') {
+			const char *q = strchr(p, '>');
+
+			if (q == NULL) {
+				/* "<id@exa": cut off inside the id; a part
+				 * of one would match no message */
+				return NULL;
+			}
+			*w++ = '<';
+			for (p++; p < q; p++)
+				if (*p != ' ' && *p != '\t' && *p != '\r' &&
+				    *p != '\n')
+					*w++ = *p;
+			*w++ = '>';
+			if (w - c > 2)
+				break;
+			continue;
+		}
+		*w++ = *p;
+	}
+	*w = '\0';
+	if ((b = strchr(c, '<')) != NULL) {
+		e = strchr(b, '>');
+		if (e == NULL || e == b + 1)
+			return NULL;
+		*e = '\0';
+		return b + 1;
+	}
+	/* no brackets: the first word, when it holds an "@" */
+	b = c + strspn(c, " \t");
+	e = b + strcspn(b, " \t");
+	*e = '\0';
+	if (*b == '\0' || strchr(b, '@') == NULL)
+		return NULL;
+	return b;
 }
 
 static char *strip_angle(struct rb_arena *a, const char *v)
@@ -168,13 +356,12 @@ void rb_original_from_headers(struct rb_report *r, const char *text,
 		o->headers[i].name = b->fields[i].name;
 		o->headers[i].value = b->fields[i].value;
 	}
-	if ((v = rb_fblock_get(b, "Message-ID")) != NULL ||
-	    (v = rb_fblock_get(b, "Message-Id")) != NULL)
-		o->message_id = strip_angle(r->arena, v);
+	if ((v = rb_fblock_get(b, "Message-ID")) != NULL)
+		o->message_id = message_id(r->arena, v);
 	if ((v = rb_fblock_get(b, "From")) != NULL)
-		o->from = rb_addr_extract(r->arena, decode_words(r->arena, v));
+		o->from = field_addr(r->arena, v);
 	if ((v = rb_fblock_get(b, "To")) != NULL)
-		o->to = rb_addr_extract(r->arena, decode_words(r->arena, v));
+		o->to = field_addr(r->arena, v);
 	if ((v = rb_fblock_get(b, "Subject")) != NULL)
 		o->subject = decode_words(r->arena, v);
 	if ((v = rb_fblock_get(b, "List-Id")) != NULL)
