@@ -692,6 +692,10 @@ void rb_original_from_ses(struct rb_report *r, const struct rb_parse_opts *opts)
 						 rb_json_value(m, mend, "source"), mend));
 }
 
+/* The first of the relay's tracking headers the original carries. Only
+ * the original's: on the bounce itself such a header names whoever
+ * relayed the bounce (a customer's own mail server that bounced another
+ * customer's message through the relay), never the original's sender. */
 static const char *tracking_value(struct rb_report *r,
 				  const struct rb_parse_opts *opts,
 				  const char **name_r)
@@ -700,11 +704,63 @@ static const char *tracking_value(struct rb_report *r,
 		const char *n = opts->tracking_headers[i];
 		const char *v = rb_original_header(&r->orig, n);
 
-		if (v == NULL)
-			v = rb_report_header(r, n);
 		if (v != NULL && *v != '\0') {
 			*name_r = n;
 			return v;
+		}
+	}
+	return NULL;
+}
+
+/* The sender a VERP address among the addresses of @v encodes, or NULL:
+ * each address of a list ("postmaster@relay, bounces+...") is tried. */
+static char *verp_in_value(struct rb_arena *a, const char *verp, const char *v)
+{
+	const char *p = v;
+
+	while (*p != '\0') {
+		const char *e = p;
+		int quoted = 0, angle = 0;
+		char *addr, *s;
+
+		for (; *e != '\0'; e++) {
+			if (*e == '"')
+				quoted = !quoted;
+			else if (!quoted && *e == '<')
+				angle = 1;
+			else if (!quoted && *e == '>')
+				angle = 0;
+			else if (!quoted && !angle && *e == ',')
+				break;
+		}
+		addr = rb_addr_extract(a, rb_arena_strndup(a, p, (size_t)(e - p)));
+		if (addr != NULL && (s = rb_verp_decode(a, verp, addr)) != NULL)
+			return s;
+		p = *e != '\0' ? e + 1 : e;
+	}
+	return NULL;
+}
+
+/* A VERP token in the bounce's envelope recipient: every Delivered-To
+ * (a bounce mailbox reached through an alias has its own on top), then
+ * X-Original-To, Envelope-To and X-Envelope-To (Exim, qmail and others),
+ * then To. */
+static char *verp_sender(struct rb_report *r, const char *verp)
+{
+	static const char *const to_hdrs[] = {"Delivered-To", "X-Original-To",
+					      "Envelope-To", "X-Envelope-To",
+					      "To"};
+
+	for (size_t i = 0; i < sizeof(to_hdrs) / sizeof(to_hdrs[0]); i++) {
+		for (size_t k = 0; k < r->n_headers; k++) {
+			char *s;
+
+			if (rb_strcasecmp(r->headers[k].name, to_hdrs[i]) != 0)
+				continue;
+			s = verp_in_value(r->arena, verp,
+					  rb_hdr_value(&r->headers[k]));
+			if (s != NULL)
+				return s;
 		}
 	}
 	return NULL;
@@ -736,21 +792,10 @@ void rb_original_resolve_sender(struct rb_report *r,
 		o->sender_source = rb_arena_strdup(r->arena, label);
 		return;
 	}
-	if (verp != NULL) {
-		static const char *to_hdrs[] = {"Delivered-To", "X-Original-To",
-						"To"};
-
-		for (size_t i = 0; i < sizeof(to_hdrs) / sizeof(to_hdrs[0]); i++) {
-			const char *h = rb_report_header(r, to_hdrs[i]);
-			char *addr = h ? rb_addr_extract(r->arena, h) : NULL;
-
-			if (addr != NULL &&
-			    (s = rb_verp_decode(r->arena, verp, addr))) {
-				o->sender = s;
-				o->sender_source = "verp";
-				return;
-			}
-		}
+	if (verp != NULL && (s = verp_sender(r, verp)) != NULL) {
+		o->sender = s;
+		o->sender_source = "verp";
+		return;
 	}
 	if (r->fb.original_mail_from != NULL &&
 	    (s = rb_addr_extract(r->arena, r->fb.original_mail_from))) {

@@ -488,6 +488,62 @@ static void test_original_fields(void **state)
 	}
 }
 
+/* Where the bounce's envelope recipient shows the VERP address, and a
+ * tracking header on the bounce itself (it names whoever relayed the
+ * bounce, not the original's sender). The original here carries only a
+ * From. */
+static void test_verp_places(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *top; /* the bounce's own header lines */
+		const char *sender;
+		const char *source;
+	} rows[] = {
+	    {"delivered-to-second",
+	     "Delivered-To: bounce-box@relay.test\n"
+	     "Delivered-To: bounces+c1=example.com@relay.test\n",
+	     "c1@example.com", "verp"},
+	    {"envelope-to", "Envelope-To: bounces+c2=example.com@relay.test\n",
+	     "c2@example.com", "verp"},
+	    {"x-envelope-to",
+	     "X-Envelope-To: <bounces+c3=example.com@relay.test>\n",
+	     "c3@example.com", "verp"},
+	    {"to-second-address",
+	     "To: postmaster@relay.test, \"B, H\" "
+	     "<bounces+c4=my-shop-24.example.com@relay.test>\n",
+	     "c4@my-shop-24.example.com", "verp"},
+	    {"tracking-on-bounce-verp",
+	     "X-AuthUser: customer-999\n"
+	     "Delivered-To: bounces+c5=example.com@relay.test\n",
+	     "c5@example.com", "verp"},
+	    {"tracking-on-bounce-only", "X-AuthUser: customer-999\n",
+	     "from@example.org", "from"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, rows[i].top);
+		rb_buf_adds(&b, DSN_HEAD "--BND\n"
+					 "Content-Type: message/rfc822\n\n"
+					 "From: from@example.org\n"
+					 "Message-ID: <v@example.org>\n"
+					 "\nbody\n--BND--\n");
+		r = parse_str(rb_buf_str(&b));
+		CHECK_STR(rows[i].name, "sender", r->orig.sender,
+			  rows[i].sender);
+		CHECK_STR(rows[i].name, "sender_source", r->orig.sender_source,
+			  rows[i].source);
+		CHECK_STR(rows[i].name, "sender_id", r->orig.sender_id, NULL);
+		rb_report_free(&r);
+		rb_buf_free(&b);
+	}
+}
+
 /* No original anywhere: nothing is invented. */
 static void test_no_original(void **state)
 {
@@ -563,6 +619,7 @@ int main(void)
 	    cmocka_unit_test(test_verp_off),
 	    cmocka_unit_test(test_original_forms),
 	    cmocka_unit_test(test_original_fields),
+	    cmocka_unit_test(test_verp_places),
 	    cmocka_unit_test(test_inline_extras),
 	    cmocka_unit_test(test_received_outbound),
 	    cmocka_unit_test(test_no_original),
