@@ -521,8 +521,9 @@ void rb_original_from_text(struct rb_report *r,
 
 	if (t == NULL)
 		return;
-	/* the quoted block is the one with a Message-ID or From, usually
-	 * after the human explanation; try each candidate start. A block
+	/* the quoted block is the first run of two or more header lines
+	 * after the line that announces the copy (r->expl_len), else the
+	 * first run anywhere; try each candidate start. A block
 	 * may be quoted ("> ", "| ") or indented: every line of it carries
 	 * the prefix its first header line has, and a line whose next
 	 * byte after that prefix is a blank continues the header above */
@@ -555,11 +556,17 @@ void rb_original_from_text(struct rb_report *r,
 						break;
 				}
 			}
-			if (n >= 2) {
+			if (n >= 2 && (best == NULL ||
+				       (size_t)(p - t) >= r->expl_len)) {
 				best = line;
 				prefix = p;
 				prefix_len = plen;
-				break;
+				/* a block after the line that announces the
+				 * copy is the copy; one before it may be the
+				 * notice's own summary ("To: / Subject: /
+				 * Sent:") or a quoted "From: / To:" */
+				if ((size_t)(p - t) >= r->expl_len)
+					break;
 			}
 			p = line;
 		}

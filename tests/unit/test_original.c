@@ -290,6 +290,30 @@ static const char msg_crlf[] =
     "body\r\n"
     "--X--\r\n";
 
+/* an Exchange 2003-style summary ("To: / Subject:") above the copy */
+static const char msg_summary_first[] =
+    "From: postmaster@dest.example\n"
+    "To: postmaster@relay.test\n"
+    "Subject: Undeliverable: hello\n"
+    "\n"
+    "Your message\n"
+    "\n"
+    "  To:      bob@dest.example\n"
+    "  Subject: hello\n"
+    "  Sent:    Mon, 1 Jan 2024 10:00:00 +0000\n"
+    "\n"
+    "did not reach the following recipient(s):\n"
+    "\n"
+    "bob@dest.example on Mon, 1 Jan 2024 10:00:05 +0000\n"
+    "    <mx.dest.example #5.1.1 smtp;550 5.1.1 User unknown>\n"
+    "\n"
+    "----- Original message headers -----\n"
+    "\n"
+    "Return-Path: <rp@example.org>\n"
+    "Message-ID: <summary1@example.org>\n"
+    "From: from@example.org\n"
+    "Subject: hello\n";
+
 /* the returned message cut off inside its Message-ID (no closing '>') */
 static const char msg_cut_id[] = DSN_HEAD "--BND\n"
 					  "Content-Type: message/rfc822\n"
@@ -333,6 +357,8 @@ static void test_original_forms(void **state)
 	     "indented subject", "rp@example.org", "return-path"},
 	    {"crlf", msg_crlf, "message/rfc822", "crlf@example.org",
 	     "plain folded subject", "from@example.org", "from"},
+	    {"summary-then-copy", msg_summary_first, "inline",
+	     "summary1@example.org", "hello", "rp@example.org", "return-path"},
 	    {"cut-message-id", msg_cut_id, "message/rfc822", NULL, "cut",
 	     "rp@example.org", "return-path"},
 	};
