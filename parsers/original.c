@@ -512,6 +512,61 @@ static int header_line_start(const char *p)
 	return 0;
 }
 
+/* Does the line at @p start a header field of any name ("X-AuthUser:",
+ * "ARC-Seal:")? Its name is printable ASCII without blanks. */
+static int field_line(const char *p)
+{
+	size_t i = 0;
+
+	while (i < 77 && p[i] > ' ' && p[i] < 0x7f && p[i] != ':')
+		i++;
+	return i > 0 && i < 77 && p[i] == ':';
+}
+
+/* The line after the one at @q of a block whose lines start with the
+ * @plen bytes at @prefix, past the continuation lines of @q's field;
+ * NULL when the block ends. */
+static const char *next_field_line(const char *q, const char *prefix,
+				   size_t plen)
+{
+	for (;;) {
+		const char *nl = strchr(q, '\n');
+
+		if (nl == NULL || strncmp(nl + 1, prefix, plen) != 0)
+			return NULL;
+		q = nl + 1 + plen;
+		if (*q != ' ' && *q != '\t')
+			return q;
+	}
+}
+
+/* The first line of the header block whose line at @p (prefix @plen
+ * bytes long) is a known header: the fields of any name right above it
+ * belong to it ("Received:" then "X-AuthUser:" then "Message-ID:";
+ * "ARC-Seal:" on top). @t is the start of the text. */
+static const char *block_start(const char *t, const char *p, size_t plen)
+{
+	const char *cur = p;
+
+	while (cur > t) {
+		const char *pe = cur - 1, *ps = pe;
+
+		while (ps > t && ps[-1] != '\n')
+			ps--;
+		if ((size_t)(pe - ps) <= plen || strncmp(ps, p, plen) != 0)
+			break;
+		if (ps[plen] == ' ' || ps[plen] == '\t') {
+			cur = ps; /* a continuation: kept once its field is */
+			continue;
+		}
+		if (!field_line(ps + plen))
+			break;
+		cur = ps;
+		p = ps;
+	}
+	return p;
+}
+
 void rb_original_from_text(struct rb_report *r,
 			   const struct rb_parse_opts *opts)
 {
@@ -540,26 +595,19 @@ void rb_original_from_text(struct rb_report *r,
 			const char *q = line;
 			int n = 0;
 
-			/* count consecutive header-looking lines */
-			while (q != NULL && header_line_start(q)) {
-				n++;
-				for (;;) {
-					const char *nl = strchr(q, '\n');
-
-					if (nl == NULL ||
-					    strncmp(nl + 1, p, plen) != 0) {
-						q = NULL;
-						break;
-					}
-					q = nl + 1 + plen;
-					if (*q != ' ' && *q != '\t')
-						break;
-				}
+			/* count the known header lines of the run of
+			 * fields that starts here (other fields may lie
+			 * between them: "Received:", "X-AuthUser:",
+			 * "Message-ID:") */
+			while (q != NULL &&
+			       (header_line_start(q) || field_line(q))) {
+				n += header_line_start(q);
+				q = next_field_line(q, p, plen);
 			}
 			if (n >= 2 && (best == NULL ||
 				       (size_t)(p - t) >= r->expl_len)) {
-				best = line;
-				prefix = p;
+				prefix = block_start(t, p, plen);
+				best = prefix + plen;
 				prefix_len = plen;
 				/* a block after the line that announces the
 				 * copy is the copy; one before it may be the
@@ -792,8 +840,8 @@ void rb_original_resolve_sender(struct rb_report *r,
 	if (v != NULL) {
 		char label[96];
 
-		o->sender_id = rb_arena_strdup(r->arena, v);
-		rb_str_squeeze(o->sender_id);
+		/* an unstructured field: encoded words are decoded */
+		o->sender_id = decode_words(r->arena, v);
 		o->sender = o->sender_id;
 		(void)snprintf(label, sizeof(label), "header:%s", name);
 		o->sender_source = rb_arena_strdup(r->arena, label);

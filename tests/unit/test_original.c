@@ -290,6 +290,27 @@ static const char msg_crlf[] =
     "body\r\n"
     "--X--\r\n";
 
+/* inline headers where fields no list knows ("ARC-Seal:", the relay's
+ * "X-AuthUser:") lie above and between the known ones */
+static const char msg_unknown_fields[] =
+    "From: postmaster@dest.example\n"
+    "To: postmaster@relay.test\n"
+    "Subject: Undeliverable: hello\n"
+    "\n"
+    "Delivery has failed to these recipients or groups:\n"
+    "\n"
+    "bob@dest.example\n"
+    "\n"
+    "Original message headers:\n"
+    "\n"
+    "ARC-Seal: i=1; a=rsa-sha256; d=dest.example;\n"
+    "\tb=AAAA\n"
+    "Received: from out1.relay.test (out1.relay.test [192.0.2.25])\n"
+    "\tby mx.dest.example; Mon, 1 Jan 2024 10:00:01 +0000\n"
+    "X-AuthUser: =?UTF-8?Q?customer-7?=\n"
+    "Message-ID: <unknown1@example.org>\n"
+    "Subject: hello\n";
+
 /* an Exchange 2003-style summary ("To: / Subject:") above the copy */
 static const char msg_summary_first[] =
     "From: postmaster@dest.example\n"
@@ -359,6 +380,9 @@ static void test_original_forms(void **state)
 	     "plain folded subject", "from@example.org", "from"},
 	    {"summary-then-copy", msg_summary_first, "inline",
 	     "summary1@example.org", "hello", "rp@example.org", "return-path"},
+	    {"unknown-fields-inline", msg_unknown_fields, "inline",
+	     "unknown1@example.org", "hello", "customer-7",
+	     "header:X-AuthUser"},
 	    {"cut-message-id", msg_cut_id, "message/rfc822", NULL, "cut",
 	     "rp@example.org", "return-path"},
 	};
