@@ -931,7 +931,7 @@ static void read_top_headers(struct walk *w, GMimeMessage *msg)
 		if (name == NULL)
 			continue;
 		if (val != NULL && strstr(val, "=?") != NULL) {
-			dec = g_mime_utils_header_decode_text(w->popts, val);
+			dec = rb_header_decode(w->popts, val);
 			val = dec;
 		}
 		vl = val ? strlen(val) : 0;

@@ -16,6 +16,99 @@
 #include "parsers/json.h"
 #include "parsers/parse.h"
 
+/* Where the encoded word at @p ("=?cs?X?text?=") ends, and its charset,
+ * encoding and text; NULL when @p starts none. */
+static const char *encoded_word(const char *p, const char **cs_r, size_t *csl_r,
+				char *enc_r, const char **txt_r, size_t *txtl_r)
+{
+	const char *cs, *q, *t, *e;
+
+	if (p[0] != '=' || p[1] != '?')
+		return NULL;
+	cs = p + 2;
+	q = strchr(cs, '?');
+	if (q == NULL || q == cs || q[1] == '\0' || q[2] != '?')
+		return NULL;
+	t = q + 3;
+	e = strstr(t, "?=");
+	if (e == NULL || memchr(cs, ' ', (size_t)(e - cs)) != NULL)
+		return NULL;
+	*cs_r = cs;
+	*csl_r = (size_t)(q - cs);
+	*enc_r = (char)(q[1] | 0x20);
+	*txt_r = t;
+	*txtl_r = (size_t)(e - t);
+	return e + 2;
+}
+
+char *rb_header_decode(GMimeParserOptions *popts, const char *v)
+{
+	/*
+	 * Adjacent base64 words in one charset are joined into one word
+	 * before GMime decodes them: GMime (3.2) joins their text itself
+	 * and stops at the first word's "=" padding, so "=?UTF-8?B?w4k=?=
+	 * =?UTF-8?B?w6k=?=" lost every word after the first. Their bytes
+	 * are joined, not their text, so a character split between two
+	 * words still decodes.
+	 */
+	GString *out = g_string_sized_new(strlen(v));
+	char *res;
+
+	for (const char *p = v; *p;) {
+		const char *cs, *txt, *e, *n;
+		size_t csl, txtl, k = 0;
+		char enc;
+		GByteArray *bytes;
+
+		e = encoded_word(p, &cs, &csl, &enc, &txt, &txtl);
+		if (e == NULL || enc != 'b') {
+			g_string_append_c(out, *p++);
+			continue;
+		}
+		bytes = g_byte_array_new();
+		for (;;) {
+			const char *cs2, *txt2;
+			size_t csl2, txtl2;
+			char enc2;
+			gchar *chunk = g_strndup(txt, txtl);
+			gsize bl = 0;
+			guchar *b;
+
+			b = g_base64_decode(chunk, &bl);
+			g_byte_array_append(bytes, b, (guint)bl);
+			g_free(b);
+			g_free(chunk);
+			k++;
+			n = e + strspn(e, " \t\r\n");
+			if (encoded_word(n, &cs2, &csl2, &enc2, &txt2, &txtl2) ==
+				    NULL ||
+			    enc2 != 'b' || csl2 != csl ||
+			    g_ascii_strncasecmp(cs2, cs, csl) != 0)
+				break;
+			txt = txt2;
+			txtl = txtl2;
+			e = encoded_word(n, &cs2, &csl2, &enc2, &txt2, &txtl2);
+		}
+		if (k == 1) {
+			g_string_append_len(out, p, e - p);
+		} else {
+			gchar *b64 = g_base64_encode(bytes->data, bytes->len);
+
+			g_string_append(out, "=?");
+			g_string_append_len(out, cs, (gssize)csl);
+			g_string_append(out, "?B?");
+			g_string_append(out, b64);
+			g_string_append(out, "?=");
+			g_free(b64);
+		}
+		g_byte_array_free(bytes, TRUE);
+		p = e;
+	}
+	res = g_mime_utils_header_decode_text(popts, out->str);
+	g_string_free(out, TRUE);
+	return res;
+}
+
 static char *decode_words(struct rb_arena *a, const char *v)
 {
 	char *d, *out;
@@ -25,7 +118,7 @@ static char *decode_words(struct rb_arena *a, const char *v)
 	if (strstr(v, "=?") == NULL) {
 		out = rb_arena_strdup(a, v);
 	} else {
-		d = g_mime_utils_header_decode_text(NULL, v);
+		d = rb_header_decode(NULL, v);
 		out = rb_arena_strdup(a, d ? d : v);
 		g_free(d);
 	}
@@ -37,6 +130,101 @@ static char *decode_words(struct rb_arena *a, const char *v)
 	}
 	rb_str_squeeze(out);
 	return out;
+}
+
+/* The address of an address field's @v (From, To): read before its
+ * encoded words are decoded, so a display name that decodes to
+ * "<someone@else>" never stands in for the address; decoded only when
+ * the address itself was encoded. */
+static char *field_addr(struct rb_arena *a, const char *v)
+{
+	char *plain, *w, *s;
+
+	if (v == NULL)
+		return NULL;
+	if (strstr(v, "=?") == NULL)
+		return rb_addr_extract(a, decode_words(a, v));
+	plain = rb_arena_strdup(a, v);
+	w = plain;
+	for (const char *p = v; *p;) {
+		const char *cs, *txt, *e;
+		size_t csl, txtl;
+		char enc;
+
+		e = encoded_word(p, &cs, &csl, &enc, &txt, &txtl);
+		if (e != NULL) {
+			*w++ = ' ';
+			p = e;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = '\0';
+	s = rb_addr_extract(a, plain);
+	return s != NULL ? s : rb_addr_extract(a, decode_words(a, v));
+}
+
+/* The Message-ID of field value @v without its angle brackets: comments
+ * go, so does white space a gateway folded into the id ("<a.b\n @c>");
+ * an empty "<>", or a bare token without "@" ("unknown"), is none. */
+static char *message_id(struct rb_arena *a, const char *v)
+{
+	char *c, *w, *b, *e;
+	int depth = 0;
+
+	if (v == NULL)
+		return NULL;
+	c = rb_arena_strdup(a, v);
+	w = c;
+	for (const char *p = v; *p; p++) {
+		/* a comment outside the angle brackets */
+		if (*p == '(') {
+			depth++;
+			continue;
+		}
+		if (*p == ')' && depth > 0) {
+			depth--;
+			if (depth == 0)
+				*w++ = ' ';
+			continue;
+		}
+		if (depth > 0)
+			continue;
+		if (*p == '<') {
+			const char *q = strchr(p, '>');
+
+			if (q == NULL) {
+				/* "<id@exa": cut off inside the id; a part
+				 * of one would match no message */
+				return NULL;
+			}
+			*w++ = '<';
+			for (p++; p < q; p++)
+				if (*p != ' ' && *p != '\t' && *p != '\r' &&
+				    *p != '\n')
+					*w++ = *p;
+			*w++ = '>';
+			if (w - c > 2)
+				break;
+			continue;
+		}
+		*w++ = *p;
+	}
+	*w = '\0';
+	if ((b = strchr(c, '<')) != NULL) {
+		e = strchr(b, '>');
+		if (e == NULL || e == b + 1)
+			return NULL;
+		*e = '\0';
+		return b + 1;
+	}
+	/* no brackets: the first word, when it holds an "@" */
+	b = c + strspn(c, " \t");
+	e = b + strcspn(b, " \t");
+	*e = '\0';
+	if (*b == '\0' || strchr(b, '@') == NULL)
+		return NULL;
+	return b;
 }
 
 static char *strip_angle(struct rb_arena *a, const char *v)
@@ -168,13 +356,12 @@ void rb_original_from_headers(struct rb_report *r, const char *text,
 		o->headers[i].name = b->fields[i].name;
 		o->headers[i].value = b->fields[i].value;
 	}
-	if ((v = rb_fblock_get(b, "Message-ID")) != NULL ||
-	    (v = rb_fblock_get(b, "Message-Id")) != NULL)
-		o->message_id = strip_angle(r->arena, v);
+	if ((v = rb_fblock_get(b, "Message-ID")) != NULL)
+		o->message_id = message_id(r->arena, v);
 	if ((v = rb_fblock_get(b, "From")) != NULL)
-		o->from = rb_addr_extract(r->arena, decode_words(r->arena, v));
+		o->from = field_addr(r->arena, v);
 	if ((v = rb_fblock_get(b, "To")) != NULL)
-		o->to = rb_addr_extract(r->arena, decode_words(r->arena, v));
+		o->to = field_addr(r->arena, v);
 	if ((v = rb_fblock_get(b, "Subject")) != NULL)
 		o->subject = decode_words(r->arena, v);
 	if ((v = rb_fblock_get(b, "List-Id")) != NULL)
@@ -325,6 +512,61 @@ static int header_line_start(const char *p)
 	return 0;
 }
 
+/* Does the line at @p start a header field of any name ("X-AuthUser:",
+ * "ARC-Seal:")? Its name is printable ASCII without blanks. */
+static int field_line(const char *p)
+{
+	size_t i = 0;
+
+	while (i < 77 && p[i] > ' ' && p[i] < 0x7f && p[i] != ':')
+		i++;
+	return i > 0 && i < 77 && p[i] == ':';
+}
+
+/* The line after the one at @q of a block whose lines start with the
+ * @plen bytes at @prefix, past the continuation lines of @q's field;
+ * NULL when the block ends. */
+static const char *next_field_line(const char *q, const char *prefix,
+				   size_t plen)
+{
+	for (;;) {
+		const char *nl = strchr(q, '\n');
+
+		if (nl == NULL || strncmp(nl + 1, prefix, plen) != 0)
+			return NULL;
+		q = nl + 1 + plen;
+		if (*q != ' ' && *q != '\t')
+			return q;
+	}
+}
+
+/* The first line of the header block whose line at @p (prefix @plen
+ * bytes long) is a known header: the fields of any name right above it
+ * belong to it ("Received:" then "X-AuthUser:" then "Message-ID:";
+ * "ARC-Seal:" on top). @t is the start of the text. */
+static const char *block_start(const char *t, const char *p, size_t plen)
+{
+	const char *cur = p;
+
+	while (cur > t) {
+		const char *pe = cur - 1, *ps = pe;
+
+		while (ps > t && ps[-1] != '\n')
+			ps--;
+		if ((size_t)(pe - ps) <= plen || strncmp(ps, p, plen) != 0)
+			break;
+		if (ps[plen] == ' ' || ps[plen] == '\t') {
+			cur = ps; /* a continuation: kept once its field is */
+			continue;
+		}
+		if (!field_line(ps + plen))
+			break;
+		cur = ps;
+		p = ps;
+	}
+	return p;
+}
+
 void rb_original_from_text(struct rb_report *r,
 			   const struct rb_parse_opts *opts)
 {
@@ -334,8 +576,9 @@ void rb_original_from_text(struct rb_report *r,
 
 	if (t == NULL)
 		return;
-	/* the quoted block is the one with a Message-ID or From, usually
-	 * after the human explanation; try each candidate start. A block
+	/* the quoted block is the first run of two or more header lines
+	 * after the line that announces the copy (r->expl_len), else the
+	 * first run anywhere; try each candidate start. A block
 	 * may be quoted ("> ", "| ") or indented: every line of it carries
 	 * the prefix its first header line has, and a line whose next
 	 * byte after that prefix is a blank continues the header above */
@@ -352,27 +595,26 @@ void rb_original_from_text(struct rb_report *r,
 			const char *q = line;
 			int n = 0;
 
-			/* count consecutive header-looking lines */
-			while (q != NULL && header_line_start(q)) {
-				n++;
-				for (;;) {
-					const char *nl = strchr(q, '\n');
-
-					if (nl == NULL ||
-					    strncmp(nl + 1, p, plen) != 0) {
-						q = NULL;
-						break;
-					}
-					q = nl + 1 + plen;
-					if (*q != ' ' && *q != '\t')
-						break;
-				}
+			/* count the known header lines of the run of
+			 * fields that starts here (other fields may lie
+			 * between them: "Received:", "X-AuthUser:",
+			 * "Message-ID:") */
+			while (q != NULL &&
+			       (header_line_start(q) || field_line(q))) {
+				n += header_line_start(q);
+				q = next_field_line(q, p, plen);
 			}
-			if (n >= 2) {
-				best = line;
-				prefix = p;
+			if (n >= 2 && (best == NULL ||
+				       (size_t)(p - t) >= r->expl_len)) {
+				prefix = block_start(t, p, plen);
+				best = prefix + plen;
 				prefix_len = plen;
-				break;
+				/* a block after the line that announces the
+				 * copy is the copy; one before it may be the
+				 * notice's own summary ("To: / Subject: /
+				 * Sent:") or a quoted "From: / To:" */
+				if ((size_t)(p - t) >= r->expl_len)
+					break;
 			}
 			p = line;
 		}
@@ -505,6 +747,10 @@ void rb_original_from_ses(struct rb_report *r, const struct rb_parse_opts *opts)
 						 rb_json_value(m, mend, "source"), mend));
 }
 
+/* The first of the relay's tracking headers the original carries. Only
+ * the original's: on the bounce itself such a header names whoever
+ * relayed the bounce (a customer's own mail server that bounced another
+ * customer's message through the relay), never the original's sender. */
 static const char *tracking_value(struct rb_report *r,
 				  const struct rb_parse_opts *opts,
 				  const char **name_r)
@@ -513,11 +759,63 @@ static const char *tracking_value(struct rb_report *r,
 		const char *n = opts->tracking_headers[i];
 		const char *v = rb_original_header(&r->orig, n);
 
-		if (v == NULL)
-			v = rb_report_header(r, n);
 		if (v != NULL && *v != '\0') {
 			*name_r = n;
 			return v;
+		}
+	}
+	return NULL;
+}
+
+/* The sender a VERP address among the addresses of @v encodes, or NULL:
+ * each address of a list ("postmaster@relay, bounces+...") is tried. */
+static char *verp_in_value(struct rb_arena *a, const char *verp, const char *v)
+{
+	const char *p = v;
+
+	while (*p != '\0') {
+		const char *e = p;
+		int quoted = 0, angle = 0;
+		char *addr, *s;
+
+		for (; *e != '\0'; e++) {
+			if (*e == '"')
+				quoted = !quoted;
+			else if (!quoted && *e == '<')
+				angle = 1;
+			else if (!quoted && *e == '>')
+				angle = 0;
+			else if (!quoted && !angle && *e == ',')
+				break;
+		}
+		addr = rb_addr_extract(a, rb_arena_strndup(a, p, (size_t)(e - p)));
+		if (addr != NULL && (s = rb_verp_decode(a, verp, addr)) != NULL)
+			return s;
+		p = *e != '\0' ? e + 1 : e;
+	}
+	return NULL;
+}
+
+/* A VERP token in the bounce's envelope recipient: every Delivered-To
+ * (a bounce mailbox reached through an alias has its own on top), then
+ * X-Original-To, Envelope-To and X-Envelope-To (Exim, qmail and others),
+ * then To. */
+static char *verp_sender(struct rb_report *r, const char *verp)
+{
+	static const char *const to_hdrs[] = {"Delivered-To", "X-Original-To",
+					      "Envelope-To", "X-Envelope-To",
+					      "To"};
+
+	for (size_t i = 0; i < sizeof(to_hdrs) / sizeof(to_hdrs[0]); i++) {
+		for (size_t k = 0; k < r->n_headers; k++) {
+			char *s;
+
+			if (rb_strcasecmp(r->headers[k].name, to_hdrs[i]) != 0)
+				continue;
+			s = verp_in_value(r->arena, verp,
+					  rb_hdr_value(&r->headers[k]));
+			if (s != NULL)
+				return s;
 		}
 	}
 	return NULL;
@@ -542,28 +840,17 @@ void rb_original_resolve_sender(struct rb_report *r,
 	if (v != NULL) {
 		char label[96];
 
-		o->sender_id = rb_arena_strdup(r->arena, v);
-		rb_str_squeeze(o->sender_id);
+		/* an unstructured field: encoded words are decoded */
+		o->sender_id = decode_words(r->arena, v);
 		o->sender = o->sender_id;
 		(void)snprintf(label, sizeof(label), "header:%s", name);
 		o->sender_source = rb_arena_strdup(r->arena, label);
 		return;
 	}
-	if (verp != NULL) {
-		static const char *to_hdrs[] = {"Delivered-To", "X-Original-To",
-						"To"};
-
-		for (size_t i = 0; i < sizeof(to_hdrs) / sizeof(to_hdrs[0]); i++) {
-			const char *h = rb_report_header(r, to_hdrs[i]);
-			char *addr = h ? rb_addr_extract(r->arena, h) : NULL;
-
-			if (addr != NULL &&
-			    (s = rb_verp_decode(r->arena, verp, addr))) {
-				o->sender = s;
-				o->sender_source = "verp";
-				return;
-			}
-		}
+	if (verp != NULL && (s = verp_sender(r, verp)) != NULL) {
+		o->sender = s;
+		o->sender_source = "verp";
+		return;
 	}
 	if (r->fb.original_mail_from != NULL &&
 	    (s = rb_addr_extract(r->arena, r->fb.original_mail_from))) {

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include <gmime/gmime.h>
+
 #include "core/limits.h"
 #include "core/net.h"
 #include "parsers/report.h"
@@ -57,6 +59,11 @@ void rb_original_from_text(struct rb_report *r,
  * returned original message starts ("Below this line is a copy of the
  * message", "----- Original message -----", ...). */
 size_t rb_text_explanation_len(const char *text, size_t len);
+
+/* Decodes the RFC 2047 encoded words of header value @v to UTF-8 (with
+ * GMime; adjacent base64 words in one charset are decoded as one). Returns
+ * (owned, g_free) the text. @popts may be NULL. */
+char *rb_header_decode(GMimeParserOptions *popts, const char *v);
 
 /* Resolves the sender identity of the original message in the DESIGN.md
  * order: tracking headers, VERP, ARF Original-Mail-From, Return-Path,

@@ -290,6 +290,51 @@ static const char msg_crlf[] =
     "body\r\n"
     "--X--\r\n";
 
+/* inline headers where fields no list knows ("ARC-Seal:", the relay's
+ * "X-AuthUser:") lie above and between the known ones */
+static const char msg_unknown_fields[] =
+    "From: postmaster@dest.example\n"
+    "To: postmaster@relay.test\n"
+    "Subject: Undeliverable: hello\n"
+    "\n"
+    "Delivery has failed to these recipients or groups:\n"
+    "\n"
+    "bob@dest.example\n"
+    "\n"
+    "Original message headers:\n"
+    "\n"
+    "ARC-Seal: i=1; a=rsa-sha256; d=dest.example;\n"
+    "\tb=AAAA\n"
+    "Received: from out1.relay.test (out1.relay.test [192.0.2.25])\n"
+    "\tby mx.dest.example; Mon, 1 Jan 2024 10:00:01 +0000\n"
+    "X-AuthUser: =?UTF-8?Q?customer-7?=\n"
+    "Message-ID: <unknown1@example.org>\n"
+    "Subject: hello\n";
+
+/* an Exchange 2003-style summary ("To: / Subject:") above the copy */
+static const char msg_summary_first[] =
+    "From: postmaster@dest.example\n"
+    "To: postmaster@relay.test\n"
+    "Subject: Undeliverable: hello\n"
+    "\n"
+    "Your message\n"
+    "\n"
+    "  To:      bob@dest.example\n"
+    "  Subject: hello\n"
+    "  Sent:    Mon, 1 Jan 2024 10:00:00 +0000\n"
+    "\n"
+    "did not reach the following recipient(s):\n"
+    "\n"
+    "bob@dest.example on Mon, 1 Jan 2024 10:00:05 +0000\n"
+    "    <mx.dest.example #5.1.1 smtp;550 5.1.1 User unknown>\n"
+    "\n"
+    "----- Original message headers -----\n"
+    "\n"
+    "Return-Path: <rp@example.org>\n"
+    "Message-ID: <summary1@example.org>\n"
+    "From: from@example.org\n"
+    "Subject: hello\n";
+
 /* the returned message cut off inside its Message-ID (no closing '>') */
 static const char msg_cut_id[] = DSN_HEAD "--BND\n"
 					  "Content-Type: message/rfc822\n"
@@ -333,6 +378,11 @@ static void test_original_forms(void **state)
 	     "indented subject", "rp@example.org", "return-path"},
 	    {"crlf", msg_crlf, "message/rfc822", "crlf@example.org",
 	     "plain folded subject", "from@example.org", "from"},
+	    {"summary-then-copy", msg_summary_first, "inline",
+	     "summary1@example.org", "hello", "rp@example.org", "return-path"},
+	    {"unknown-fields-inline", msg_unknown_fields, "inline",
+	     "unknown1@example.org", "hello", "customer-7",
+	     "header:X-AuthUser"},
 	    {"cut-message-id", msg_cut_id, "message/rfc822", NULL, "cut",
 	     "rp@example.org", "return-path"},
 	};
@@ -414,6 +464,136 @@ static void test_received_outbound(void **state)
 	}
 }
 
+/* The original's header fields as they come back: Message-ID with
+ * comments, without brackets, folded inside the id, or empty; a Subject
+ * in several base64 words; a From whose display name decodes to an
+ * address. Nothing is invented from a value that holds no id. */
+static void test_original_fields(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *field; /* one header line (or folded lines) */
+		const char *message_id;
+		const char *subject;
+		const char *from;
+	} rows[] = {
+	    {"mid-comment-after", "Message-ID: <a1@example.org> (relay)\n",
+	     "a1@example.org", NULL, NULL},
+	    {"mid-comment-with-angle",
+	     "Message-ID: (was <x@y>) <a2@example.org>\n", "a2@example.org",
+	     NULL, NULL},
+	    {"mid-no-brackets-comment",
+	     "Message-ID: a3@example.org (Postfix)\n", "a3@example.org", NULL,
+	     NULL},
+	    {"mid-folded-inside", "Message-ID: <a4.0123456789\n @example.org>\n",
+	     "a4.0123456789@example.org", NULL, NULL},
+	    {"mid-next-line", "Message-ID:\n <a5@example.org>\n",
+	     "a5@example.org", NULL, NULL},
+	    {"mid-empty-brackets", "Message-ID: <>\n", NULL, NULL, NULL},
+	    {"mid-no-id", "Message-ID: unknown\n", NULL, NULL, NULL},
+	    {"subject-b-words-padded",
+	     "Subject: =?UTF-8?B?w4lsw6lnYW50ZQ==?=\n =?UTF-8?B?IGTigJnDqXTDqQ==?=\n",
+	     NULL,
+	     "\xc3\x89l\xc3\xa9gante d\xe2\x80\x99\xc3\xa9t\xc3\xa9", NULL},
+	    {"subject-iso2022jp-words",
+	     "Subject: =?ISO-2022-JP?B?GyRCR1s/LiRONGsyaBsoQg==?=\n"
+	     " =?ISO-2022-JP?B?GyRCJE5KVjt2GyhC?=\n",
+	     NULL,
+	     "\xe9\x85\x8d\xe4\xbf\xa1\xe3\x81\xae\xe4\xbc\x81\xe7\x94\xbb"
+	     "\xe3\x81\xae\xe8\xbf\x94\xe4\xba\x8b",
+	     NULL},
+	    {"subject-char-split-between-words",
+	     "Subject: =?UTF-8?B?5pel5pys6Kqe44E=?= =?UTF-8?B?ruS7tuWQjQ==?=\n",
+	     NULL,
+	     "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6"
+	     "\xe5\x90\x8d",
+	     NULL},
+	    {"from-display-name-decodes-to-address",
+	     "From: =?UTF-8?Q?=3Cceo@bank.example=3E?= <news@example.com>\n",
+	     NULL, NULL, "news@example.com"},
+	    {"from-address-encoded",
+	     "From: =?UTF-8?B?PG5ld3NAZXhhbXBsZS5jb20+?=\n", NULL, NULL,
+	     "news@example.com"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, DSN_HEAD "--BND\n"
+					 "Content-Type: message/rfc822\n\n"
+					 "Return-Path: <rp@example.org>\n");
+		rb_buf_adds(&b, rows[i].field);
+		rb_buf_adds(&b, "To: bob@dest.example\n\nbody\n--BND--\n");
+		r = parse_str(rb_buf_str(&b));
+		CHECK_STR(rows[i].name, "message_id", r->orig.message_id,
+			  rows[i].message_id);
+		CHECK_STR(rows[i].name, "subject", r->orig.subject,
+			  rows[i].subject);
+		CHECK_STR(rows[i].name, "from", r->orig.from, rows[i].from);
+		rb_report_free(&r);
+		rb_buf_free(&b);
+	}
+}
+
+/* Where the bounce's envelope recipient shows the VERP address, and a
+ * tracking header on the bounce itself (it names whoever relayed the
+ * bounce, not the original's sender). The original here carries only a
+ * From. */
+static void test_verp_places(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *top; /* the bounce's own header lines */
+		const char *sender;
+		const char *source;
+	} rows[] = {
+	    {"delivered-to-second",
+	     "Delivered-To: bounce-box@relay.test\n"
+	     "Delivered-To: bounces+c1=example.com@relay.test\n",
+	     "c1@example.com", "verp"},
+	    {"envelope-to", "Envelope-To: bounces+c2=example.com@relay.test\n",
+	     "c2@example.com", "verp"},
+	    {"x-envelope-to",
+	     "X-Envelope-To: <bounces+c3=example.com@relay.test>\n",
+	     "c3@example.com", "verp"},
+	    {"to-second-address",
+	     "To: postmaster@relay.test, \"B, H\" "
+	     "<bounces+c4=my-shop-24.example.com@relay.test>\n",
+	     "c4@my-shop-24.example.com", "verp"},
+	    {"tracking-on-bounce-verp",
+	     "X-AuthUser: customer-999\n"
+	     "Delivered-To: bounces+c5=example.com@relay.test\n",
+	     "c5@example.com", "verp"},
+	    {"tracking-on-bounce-only", "X-AuthUser: customer-999\n",
+	     "from@example.org", "from"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rb_buf b;
+		struct rb_report *r;
+
+		rb_buf_init(&b, 0);
+		rb_buf_adds(&b, rows[i].top);
+		rb_buf_adds(&b, DSN_HEAD "--BND\n"
+					 "Content-Type: message/rfc822\n\n"
+					 "From: from@example.org\n"
+					 "Message-ID: <v@example.org>\n"
+					 "\nbody\n--BND--\n");
+		r = parse_str(rb_buf_str(&b));
+		CHECK_STR(rows[i].name, "sender", r->orig.sender,
+			  rows[i].sender);
+		CHECK_STR(rows[i].name, "sender_source", r->orig.sender_source,
+			  rows[i].source);
+		CHECK_STR(rows[i].name, "sender_id", r->orig.sender_id, NULL);
+		rb_report_free(&r);
+		rb_buf_free(&b);
+	}
+}
+
 /* No original anywhere: nothing is invented. */
 static void test_no_original(void **state)
 {
@@ -488,6 +668,8 @@ int main(void)
 	    cmocka_unit_test(test_sender_order),
 	    cmocka_unit_test(test_verp_off),
 	    cmocka_unit_test(test_original_forms),
+	    cmocka_unit_test(test_original_fields),
+	    cmocka_unit_test(test_verp_places),
 	    cmocka_unit_test(test_inline_extras),
 	    cmocka_unit_test(test_received_outbound),
 	    cmocka_unit_test(test_no_original),
