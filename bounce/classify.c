@@ -740,7 +740,10 @@ done:
 				false, &subj, ev, sizeof(ev));
 
 			if (bl != NULL) {
-				rc->blocklist = bl->blocklist;
+				rc->blocklist =
+					strcmp(bl->blocklist, RB_BLOCKLIST_NONE) == 0
+						? NULL
+						: bl->blocklist;
 				rc->blocklist_rule = bl->id;
 				break;
 			}

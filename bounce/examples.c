@@ -69,6 +69,11 @@ static int check_one(const struct rb_rule *rule, const char *ex,
 	bad = (rule->reason != NULL &&
 	       (rc->reason == NULL || strcmp(rc->reason, rule->reason) != 0)) ||
 	      (rule->blocklist != NULL &&
+	       strcmp(rule->blocklist, RB_BLOCKLIST_NONE) == 0 &&
+	       (rc->blocklist != NULL || rc->blocklist_rule == NULL ||
+		strcmp(rc->blocklist_rule, rule->id) != 0)) ||
+	      (rule->blocklist != NULL &&
+	       strcmp(rule->blocklist, RB_BLOCKLIST_NONE) != 0 &&
 	       (rc->blocklist == NULL || strcmp(rc->blocklist, rule->blocklist) != 0));
 	if (bad && out != NULL)
 		fprintf(out,

@@ -48,6 +48,13 @@ struct rb_rule_line {
 	bool needs_high;   /* matches only text with a byte >= 0x80 */
 };
 
+/*
+ * A rule whose blocklist is "none" matches text that names a list without
+ * the sender being on it (a resolver refused by the list's operator): the
+ * search for a blocklist stops there and the recipient names none.
+ */
+#define RB_BLOCKLIST_NONE "none"
+
 struct rb_rule {
 	char *id;
 	char *file;
@@ -58,7 +65,7 @@ struct rb_rule {
 	char status[RB_STATUS_MAX]; /* status to set, "" = keep */
 	int hard;	      /* -1 = from reason, 0/1 forced */
 	int fault;	      /* -1 = from reason, else enum rb_fault */
-	char *blocklist;      /* NULL = none */
+	char *blocklist;      /* NULL = none; RB_BLOCKLIST_NONE: see below */
 	char *if_status;      /* comma list of status prefixes, or NULL */
 	bool user;	      /* from a user file: tried before built-ins */
 	struct rb_rule_line *lines; /* the match lines, OR-ed */

@@ -271,9 +271,11 @@ void rb_output_explain(FILE *fp, const char *source, const struct rb_report *r)
 			       rb_fault_name(rc->fault),
 			       rc->fault_from ? rc->fault_from : "reason");
 		line(fp, "fault", buf);
-		if (rc->blocklist != NULL) {
+		/* a rule may name a list only to say the sender is not on
+		 * it (blocklist none): show which */
+		if (rc->blocklist != NULL || rc->blocklist_rule != NULL) {
 			(void)snprintf(buf, sizeof(buf), "%s  <- rule:%s",
-				       rc->blocklist,
+				       rc->blocklist ? rc->blocklist : "none",
 				       rc->blocklist_rule ? rc->blocklist_rule : "-");
 			line(fp, "blocklist", buf);
 		}
