@@ -177,13 +177,16 @@ static const char suppress_sql[] =
 	" (SELECT count(*) FROM up), (SELECT count(*) FROM lg)";
 
 /* One open incident per (sending IP, blocklist): opened or hit by every
- * new event that names a blocklist and has a sending IP. */
+ * new event that names a blocklist, has a sending IP and is the sender's
+ * fault: a list of domains found in the message (URIBL, SURBL, Spamhaus
+ * DBL; fault "message") says nothing about the IP. */
 static const char incident_sql[] =
 	"INSERT INTO rebound.blocklist_incident AS b (sending_ip, blocklist,"
 	" first_seen, last_seen, hits, sample_event)"
 	" SELECT sending_ip, blocklist, min(event_time), max(event_time),"
 	" count(*), max(id) FROM rb_new"
 	" WHERE blocklist IS NOT NULL AND sending_ip IS NOT NULL"
+	" AND fault = 'sender'"
 	" GROUP BY sending_ip, blocklist"
 	" ON CONFLICT (sending_ip, blocklist) WHERE resolved_at IS NULL"
 	" DO UPDATE SET first_seen = least(b.first_seen, EXCLUDED.first_seen),"

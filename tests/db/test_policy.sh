@@ -28,9 +28,10 @@ s3|dsn|spread@example.net|5.2.2|alice|198.51.100.1|now-1d|552 5.2.2 mailbox full
 o1|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-62d|552 5.2.2 mailbox full
 o2|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-61d|552 5.2.2 mailbox full
 o3|dsn|old@example.net|5.2.2|alice|198.51.100.1|now-60d|552 5.2.2 mailbox full
+u1|dsn|uri@example.org|5.7.1|carol|198.51.100.9|now-1d|554 5.7.1 Message rejected because it contains a URL listed at multi.uribl.com
 EOF2
 check_rc "ingest the generated messages" 0 "$REBOUND" ingest --feedback-loop any "$G"
-check "every message is stored" "$(q "SELECT count(*) FROM rebound.message")" 16
+check "every message is stored" "$(q "SELECT count(*) FROM rebound.message")" 17
 check "summary line" "$(grep -o 'suppression: [0-9]* added' "$TMP/err")" "suppression: 4 added"
 
 sup() { "$REBOUND" suppression check "$@" >/dev/null 2>&1; echo $?; }
@@ -47,6 +48,9 @@ check "sender-fault block never suppresses" "$(q "SELECT count(*) FROM rebound.s
 check "... but opens one incident per IP and list" \
 	"$(q "SELECT sending_ip || ' ' || blocklist || ' ' || hits FROM rebound.blocklist_incident")" \
 	"198.51.100.7 microsoft-s3150 2"
+check "a list of domains in the message opens no incident on the IP" \
+	"$(q "SELECT fault || ' ' || blocklist || ' ' || (sending_ip IS NOT NULL) FROM rebound.event WHERE recipient = 'uri@example.org'")" \
+	"message uribl true"
 check "... and counts against the sender" \
 	"$(q "SELECT blocks FROM rebound.reputation() WHERE entity_type = 'sender' AND entity = 'carol' AND window_days = 7")" 2
 check "soft: 3 within 7 days suppress (any sender, global)" "$(sup full@example.net --sender zed)" 1
