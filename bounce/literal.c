@@ -97,6 +97,19 @@ static const char *skip_group(const char *p)
 	return NULL;
 }
 
+/* Past one item at @p: an escape pair, a class, a whole group, or one
+ * character. NULL for an unbalanced group. */
+static const char *skip_item(const char *p)
+{
+	if (*p == '\\' && p[1])
+		return p + 2;
+	if (*p == '[')
+		return skip_class(p);
+	if (*p == '(')
+		return skip_group(p);
+	return p + 1;
+}
+
 /* Is the quantifier at @p one that allows zero repetitions? Sets *len_r to
  * its length (0 = no quantifier), including a lazy/possessive suffix. */
 static int quantifier(const char *p, size_t *len_r, int *optional_r)
@@ -371,28 +384,11 @@ static size_t top_groups(const char *pattern, char **out, unsigned *grp,
 /* Has @pattern an alternation at its top level? */
 static bool top_alternation(const char *p)
 {
-	while (*p) {
-		if (*p == '\\' && p[1]) {
-			p += 2;
-			continue;
-		}
-		if (*p == '[') {
-			p = skip_class(p);
-			continue;
-		}
-		if (*p == '(') {
-			const char *e = skip_group(p);
-
-			if (e == NULL)
-				return true; /* unbalanced: be safe */
-			p = e;
-			continue;
-		}
+	for (; p != NULL && *p; p = skip_item(p)) {
 		if (*p == '|')
 			return true;
-		p++;
 	}
-	return false;
+	return p == NULL; /* unbalanced: be safe */
 }
 
 size_t rb_literal_set(const char *pattern, char **out, size_t max)
@@ -463,29 +459,12 @@ static bool alternatives_need_high(const char *p, const char *end)
 {
 	const char *a = p;
 
-	while (p < end) {
-		if (*p == '\\') {
-			p += 2;
-			continue;
-		}
-		if (*p == '[') {
-			p = skip_class(p);
-			continue;
-		}
-		if (*p == '(') {
-			const char *g = skip_group(p);
-
-			if (g == NULL || g > end)
-				return false;
-			p = g;
-			continue;
-		}
+	for (; p != NULL && p < end; p = skip_item(p)) {
 		if (*p == '|') {
 			if (!needs_high_in(a, p))
 				return false;
 			a = p + 1;
 		}
-		p++;
 	}
 	return p == end && needs_high_in(a, end);
 }
