@@ -836,6 +836,7 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 	} else {
 		rb_decode_text(r, c);
 	}
+	rb_decode_expansions(r);
 	if (r->n_rcpts == 0) {
 		if (r->ds_raw != NULL)
 			r->flags |= RB_PF_INVALID_SYNTAX; /* a DSN without one */
@@ -856,4 +857,5 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 	}
 	for (size_t i = 0; i < r->n_rcpts; i++)
 		rb_bounce_decide(r, &r->rcpts[i], c);
+	rb_decode_fanout(r);
 }

@@ -247,6 +247,13 @@ void rb_output_explain(FILE *fp, const char *source, const struct rb_report *r)
 		fprintf(fp, " recipient %zu: %s\n", i + 1,
 			rc->recipient ? rc->recipient : "(none)");
 		line(fp, "kind", rb_kind_name(rc->kind));
+		if (rc->original_recipient != NULL) {
+			(void)snprintf(buf, sizeof(buf), "%s (from %s)",
+				       rc->original_recipient,
+				       rc->orcpt_from ? rc->orcpt_from : "dsn");
+			line(fp, "original recipient", buf);
+		} else
+			line(fp, "original recipient", rc->orcpt_from);
 		line(fp, "action", rc->action);
 		(void)snprintf(buf, sizeof(buf), "%s (from %s)",
 			       rc->status[0] ? rc->status : "-",

@@ -42,6 +42,8 @@ struct rb_rcpt {
 	enum rb_kind kind;	  /* per-recipient kind (a DSN may mix actions) */
 	char *recipient;	  /* final recipient, addr-spec */
 	char *original_recipient; /* RFC 3461 ORCPT, xtext-decoded */
+	const char *orcpt_from;	  /* where it came from, or why it was
+				     left out, for explain; NULL: the DSN */
 	char *action;		  /* failed, delayed, delivered, relayed, expanded */
 	char status[RB_STATUS_MAX]; /* RFC 3463, validated; "" if none */
 	char reply_code[4];	  /* SMTP reply code; "" if none */
