@@ -588,6 +588,8 @@ bool rb_dec_contact_address(const char *t, const char *at)
 		 * message to b", "my new address is b") */
 		"resend", "new address", "new e-mail address",
 		"new email address",
+		/* a labelled help desk ("Support: help@provider") */
+		"support:",
 	};
 	const char *b = at, *lb;
 
@@ -618,6 +620,11 @@ bool rb_dec_contact_address(const char *t, const char *at)
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		const char *h = rb_memcasemem(lb, (size_t)(at - lb), words[i]);
 
+		/* "Your email to a could not be delivered" names the failed
+		 * recipient, not somewhere to write to */
+		if (h != NULL && strstr(words[i], "mail to") != NULL &&
+		    h - lb >= 5 && rb_memcasemem(h - 5, 5, "your ") != NULL)
+			continue;
 		if (h != NULL && (lb == b || at - h < 120))
 			return true;
 	}

@@ -1273,6 +1273,17 @@ static void test_text_multi(void **state)
 	     {"x@dest.example"},
 	     {"userunknown"},
 	     NULL},
+	    /* "Your email to a" names the recipient; "Support: b" is a
+	     * help desk, never a recipient */
+	    {"your-email-to-support-label",
+	     "Hello,\n\nYour email to y@dest.example could not be "
+	     "delivered (hard bounce).\n\n"
+	     "Reason: 550 5.1.1 User unknown\n\n"
+	     "Support: help@mx.dest.example\n",
+	     1,
+	     {"y@dest.example"},
+	     {"userunknown"},
+	     NULL},
 	    /* Sendmail's permanent and transient sections in one notice */
 	    {"sendmail-transient-section",
 	     "   ----- The following addresses had permanent fatal errors -----\n"
