@@ -1284,6 +1284,17 @@ static void test_text_multi(void **state)
 	     {"y@dest.example"},
 	     {"userunknown"},
 	     NULL},
+	    /* a bare "Status code: 550 5.7.133" is not the reply when an
+	     * "Error:" line below gives the words with the code */
+	    {"bare-code-then-error-line",
+	     "Your message to z@dest.example couldn't be delivered.\n\n"
+	     "More Info for Email Admins\nStatus code: 550 5.7.133\n\n"
+	     "Error Details\nError: 550 5.7.133 RESOLVER.RST."
+	     "SenderNotAuthenticatedForGroup; authentication required\n",
+	     1,
+	     {"z@dest.example"},
+	     {"securityerror"},
+	     NULL},
 	    /* Sendmail's permanent and transient sections in one notice */
 	    {"sendmail-transient-section",
 	     "   ----- The following addresses had permanent fatal errors -----\n"
