@@ -590,6 +590,8 @@ bool rb_dec_contact_address(const char *t, const char *at)
 		 * message to b", "my new address is b") */
 		"resend", "new address", "new e-mail address",
 		"new email address",
+		/* a labelled help desk ("Support: help@provider") */
+		"support:",
 	};
 	const char *b = at, *lb;
 
@@ -620,6 +622,11 @@ bool rb_dec_contact_address(const char *t, const char *at)
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		const char *h = rb_memcasemem(lb, (size_t)(at - lb), words[i]);
 
+		/* "Your email to a could not be delivered" names the failed
+		 * recipient, not somewhere to write to */
+		if (h != NULL && strstr(words[i], "mail to") != NULL &&
+		    h - lb >= 5 && rb_memcasemem(h - 5, 5, "your ") != NULL)
+			continue;
 		if (h != NULL && (lb == b || at - h < 120))
 			return true;
 	}
@@ -1097,6 +1104,40 @@ static bool reply_with_status(const char *p, const char *end)
 	       (q[3] == '.' || (dig(q[3]) && q[4] == '.'));
 }
 
+/* Is the reply at @p (reply_with_status() said yes) only a code, with no
+ * words after it ("Status code: 550 5.7.133" above Office 365's "Error:
+ * 550 5.7.133 RESOLVER.RST...")? */
+static bool reply_code_only(const char *p, const char *end)
+{
+	const char *q = p + 4;
+
+	if (end - q >= 4 && memcmp(q, p, 3) == 0 && q[3] == ' ')
+		q += 4;
+	while (q < end && (dig(*q) || *q == '.'))
+		q++;
+	while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' ||
+			   *q == '\'' || *q == '"' || *q == '.' || *q == ')'))
+		q++;
+	return q >= end;
+}
+
+/* Does the diagnostic @d give its reply as a bare code at its end ("...
+ * couldn't be delivered. Status code: 550 5.7.133"), so that a line of
+ * the notice with the server's words may say more? */
+static bool ends_in_bare_code(const char *d)
+{
+	const char *end;
+
+	if (d == NULL)
+		return false;
+	end = d + strlen(d);
+	for (const char *q = d; q + 9 <= end; q++) {
+		if ((q == d || !dig(q[-1])) && reply_with_status(q, end))
+			return reply_code_only(q, end);
+	}
+	return false;
+}
+
 /*
  * Sendmail's own last line under a transcript whose DATA (or MAIL) the
  * remote refused, "554 5.0.0 Service unavailable": its code is generic and
@@ -1130,7 +1171,7 @@ static bool sendmail_summary(const char *p, const char *e)
 static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 {
 	const char *t = r->text, *end = r->text + r->expl_len, *first = NULL,
-		   *first_e = NULL;
+		   *first_e = NULL, *bare = NULL, *bare_e = NULL;
 
 	for (const char *p = t; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -1147,7 +1188,14 @@ static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 						  rc->recipient) != NULL)
 					return rb_arena_strndup(r->arena, p,
 								(size_t)(e - p));
-				if (first == NULL) {
+				/* a bare code stands in only when no line
+				 * gives the words with it */
+				if (reply_code_only(q, e)) {
+					if (bare == NULL) {
+						bare = p;
+						bare_e = e;
+					}
+				} else if (first == NULL) {
 					first = p;
 					first_e = e;
 				}
@@ -1155,6 +1203,10 @@ static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 			}
 		}
 		p = nl ? nl + 1 : end;
+	}
+	if (first == NULL) {
+		first = bare;
+		first_e = bare_e;
 	}
 	if (first == NULL || r->n_rcpts != 1)
 		return NULL;
@@ -1378,10 +1430,11 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		struct rb_rcpt *rc = &r->rcpts[i];
 
 		rb_dsn_codes_from_diagnostic(rc);
-		if (rc->status[0] == '\0') {
+		if (rc->status[0] == '\0' || ends_in_bare_code(rc->diagnostic)) {
 			char *line = reply_line_for(r, rc);
 
-			if (line != NULL) {
+			if (line != NULL &&
+			    (rc->status[0] == '\0' || !ends_in_bare_code(line))) {
 				rb_str_squeeze(line);
 				rc->diagnostic = line;
 				rc->reply_code[0] = '\0';

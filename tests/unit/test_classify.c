@@ -1359,6 +1359,28 @@ static void test_text_multi(void **state)
 	     {"x@dest.example"},
 	     {"userunknown"},
 	     NULL},
+	    /* "Your email to a" names the recipient; "Support: b" is a
+	     * help desk, never a recipient */
+	    {"your-email-to-support-label",
+	     "Hello,\n\nYour email to y@dest.example could not be "
+	     "delivered (hard bounce).\n\n"
+	     "Reason: 550 5.1.1 User unknown\n\n"
+	     "Support: help@mx.dest.example\n",
+	     1,
+	     {"y@dest.example"},
+	     {"userunknown"},
+	     NULL},
+	    /* a bare "Status code: 550 5.7.133" is not the reply when an
+	     * "Error:" line below gives the words with the code */
+	    {"bare-code-then-error-line",
+	     "Your message to z@dest.example couldn't be delivered.\n\n"
+	     "More Info for Email Admins\nStatus code: 550 5.7.133\n\n"
+	     "Error Details\nError: 550 5.7.133 RESOLVER.RST."
+	     "SenderNotAuthenticatedForGroup; authentication required\n",
+	     1,
+	     {"z@dest.example"},
+	     {"securityerror"},
+	     NULL},
 	    /* Sendmail's permanent and transient sections in one notice */
 	    {"sendmail-transient-section",
 	     "   ----- The following addresses had permanent fatal errors -----\n"
