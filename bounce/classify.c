@@ -755,7 +755,21 @@ bool rb_rule_is_not_report(const char *rule)
 {
 	return rule != NULL && (strcmp(rule, RB_RULE_NOT_REPORT) == 0 ||
 				strcmp(rule, RB_RULE_MDN) == 0 ||
-				strcmp(rule, RB_RULE_DOUBLE_BOUNCE) == 0);
+				strcmp(rule, RB_RULE_DOUBLE_BOUNCE) == 0 ||
+				strcmp(rule, RB_RULE_EMBEDDED_REPORT) == 0);
+}
+
+/* Is the message's attached "original" itself a report (multipart/report:
+ * several feedback reports sent as one digest, or a report forwarded by a
+ * machine)? Its own null sender would otherwise read as a double bounce.
+ * (A notice that wraps a DSN whose fields are read — ds_raw — is decoded
+ * as the bounce it is.) */
+static bool original_is_report(const struct rb_report *r)
+{
+	const char *ct = rb_original_header(&r->orig, "Content-Type");
+
+	return ct != NULL &&
+	       rb_startswith_ci(ct + strspn(ct, " \t"), "multipart/report");
 }
 
 /* Marks @r as mail that is no report (rb_rule_is_not_report). */
@@ -789,6 +803,13 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 	autoreply = why != NULL && rb_autoreply_detect(r);
 	if (why != NULL && !autoreply) {
 		not_a_report(r, RB_RULE_NOT_REPORT, why);
+		return;
+	}
+	if (r->ds_raw == NULL && original_is_report(r)) {
+		not_a_report(r, RB_RULE_EMBEDDED_REPORT,
+			     "the message carries a delivery or feedback report "
+			     "as an attachment (a digest or a forward); an "
+			     "attached report is not read");
 		return;
 	}
 	if (rb_is_double_bounce(r)) {

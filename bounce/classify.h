@@ -72,6 +72,7 @@ bool rb_is_double_bounce(const struct rb_report *r);
 #define RB_RULE_NOT_REPORT "not-a-report"
 #define RB_RULE_MDN "mdn:disposition-notification"
 #define RB_RULE_DOUBLE_BOUNCE "double-bounce"
+#define RB_RULE_EMBEDDED_REPORT "embedded-report"
 bool rb_rule_is_not_report(const char *rule);
 
 /* Default fault of a reason (DESIGN.md: whose failure it is). */

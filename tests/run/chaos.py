@@ -61,7 +61,8 @@ def read(path):
 
 def golden_rule(path):
     """The rule a sample's golden output names (why a non-report is one:
-    not-a-report, mdn:disposition-notification, double-bounce)."""
+    not-a-report, mdn:disposition-notification, double-bounce,
+    embedded-report)."""
     with open(path[:-len(".eml")] + ".expected.ndjson") as fp:
         return json.loads(fp.readline())["rule"]
 
