@@ -10,7 +10,6 @@
  * list and section decoders are in decode_list.c, the Amazon SES one in
  * decode_ses.c.
  */
-#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -1493,12 +1492,11 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 	}
 }
 
-/* An address character: the ends of a name found in text must not be
- * the middle of a longer address. */
+/* An address character (atext or '@'): the ends of a name found in text
+ * must not be the middle of a longer address. */
 static bool addr_char(char ch)
 {
-	return isalnum((unsigned char)ch) || strchr(".-_+=@%!#$&'*/?^`{|}~",
-						    ch) != NULL;
+	return ch == '@' || rb_addr_atext((unsigned char)ch);
 }
 
 /* The address that starts after white space (one line end allowed) and

@@ -7,10 +7,11 @@
 #include "core/str.h"
 #include "parsers/addr.h"
 
-static int atext(int c)
+bool rb_addr_atext(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", c) ||
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL) ||
 	       c >= 0x80;
 }
 
@@ -30,7 +31,7 @@ bool rb_addr_plausible(const char *s)
 	if (at == NULL || at == s || at[1] == '\0')
 		return false;
 	for (p = s; p < at; p++) {
-		if (!atext((unsigned char)*p) && *p != '"' && *p != ' ')
+		if (!rb_addr_atext((unsigned char)*p) && *p != '"' && *p != ' ')
 			return false;
 	}
 	for (p = at + 1; *p; p++) {
@@ -56,7 +57,7 @@ static void unquote_local(char *s)
 	if (s[1] == '.' || s[n] == '.')
 		return;
 	for (size_t i = 1; i <= n; i++) {
-		if (!atext((unsigned char)s[i]) ||
+		if (!rb_addr_atext((unsigned char)s[i]) ||
 		    (s[i] == '.' && s[i + 1] == '.'))
 			return;
 	}
@@ -84,7 +85,7 @@ char *rb_addr_extract(struct rb_arena *a, const char *s)
 		if (at == NULL)
 			return NULL;
 		b = at;
-		while (b > s && (atext((unsigned char)b[-1]) || b[-1] == '"')) {
+		while (b > s && (rb_addr_atext((unsigned char)b[-1]) || b[-1] == '"')) {
 			/* a sentence in Arabic, CJK, ... glued to the address:
 			 * stop at a character whose UTF-8 lead byte is >= 0xd8
 			 * (Latin accents, 0xc3-0xc5, stay part of the name) */

@@ -22,6 +22,10 @@ char *rb_addr_extract(struct rb_arena *a, const char *s);
 /* Is @s a plausible "local@domain.tld" address? */
 bool rb_addr_plausible(const char *s);
 
+/* A character of an unquoted local part or domain: RFC 5322 atext, '.',
+ * or a byte >= 0x80 (SMTPUTF8). Never the NUL. */
+bool rb_addr_atext(int c);
+
 /* Decodes RFC 3461 xtext ("+2B" -> '+') in place. */
 void rb_xtext_decode(char *s);
 

@@ -216,6 +216,19 @@ static void test_ipv4(void **state)
 	CHECK_INT("private", "doc range", rb_ip_private("192.0.2.1"), false);
 }
 
+/* Address characters: atext, '.', UTF-8 bytes; never the string's end
+ * (a strchr over the atext list would have said yes to the NUL). */
+static void test_atext(void **state)
+{
+	(void)state;
+	assert_true(rb_addr_atext('a') && rb_addr_atext('Z') &&
+		    rb_addr_atext('7') && rb_addr_atext('.') &&
+		    rb_addr_atext('+') && rb_addr_atext(0xc3));
+	assert_false(rb_addr_atext('\0'));
+	assert_false(rb_addr_atext('@') || rb_addr_atext('<') ||
+		     rb_addr_atext(' ') || rb_addr_atext(':'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +238,7 @@ int main(void)
 	    cmocka_unit_test(test_unitext),
 	    cmocka_unit_test(test_verp),
 	    cmocka_unit_test(test_ipv4),
+	    cmocka_unit_test(test_atext),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
