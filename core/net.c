@@ -24,6 +24,14 @@ static int to_addr(const char *s, unsigned char addr[16], bool *v6_r)
 	return -1;
 }
 
+bool rb_ip_valid(const char *ip)
+{
+	unsigned char addr[16];
+	bool v6;
+
+	return ip != NULL && to_addr(ip, addr, &v6) == 0;
+}
+
 int rb_net_parse(const char *s, struct rb_net *out)
 {
 	char buf[64];

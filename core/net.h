@@ -19,6 +19,9 @@ struct rb_net {
  * past the prefix are allowed and ignored). */
 int rb_net_parse(const char *s, struct rb_net *out);
 
+/* Is @ip an IPv4 or IPv6 address in text form (no brackets, no prefix)? */
+bool rb_ip_valid(const char *ip);
+
 /* Is the address @ip (text, IPv4 or IPv6; "IPv6:" prefix allowed) inside
  * one of the @n networks? */
 bool rb_net_contains(const struct rb_net *nets, size_t n, const char *ip);

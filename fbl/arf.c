@@ -2,9 +2,9 @@
 /*
  * fbl/arf.c - complaint report reader and provider fingerprints.
  */
-#include <arpa/inet.h>
 #include <string.h>
 
+#include "core/net.h"
 #include "core/str.h"
 #include "fbl/arf.h"
 #include "parsers/addr.h"
@@ -99,7 +99,6 @@ static char *canonical_type(char *ft)
  */
 static char *clean_source_ip(struct rb_arena *a, const char *v)
 {
-	unsigned char bin[16];
 	char tok[64];
 	size_t n;
 
@@ -113,8 +112,7 @@ static char *clean_source_ip(struct rb_arena *a, const char *v)
 		return NULL;
 	memcpy(tok, v, n);
 	tok[n] = '\0';
-	if (inet_pton(AF_INET, tok, bin) != 1 &&
-	    inet_pton(AF_INET6, tok, bin) != 1)
+	if (!rb_ip_valid(tok))
 		return NULL;
 	return rb_arena_strdup(a, tok);
 }

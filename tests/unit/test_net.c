@@ -67,6 +67,9 @@ static void test_contains(void **state)
 		}
 	}
 	assert_false(rb_net_contains(nets, 0, "192.0.2.1"));
+	assert_true(rb_ip_valid("192.0.2.1") && rb_ip_valid("2001:db8::1"));
+	assert_false(rb_ip_valid("[192.0.2.1]") || rb_ip_valid("192.0.2") ||
+		     rb_ip_valid("host.example") || rb_ip_valid(NULL));
 	assert_false(rb_net_contains(nets, 3, NULL));
 }
 
