@@ -52,13 +52,6 @@ static bool subject_says_autoreply(const char *s)
 			       sizeof(marks) / sizeof(marks[0]));
 }
 
-static bool null_sender(const struct rb_report *r)
-{
-	const char *rp = rb_report_header(r, "Return-Path");
-
-	return rp != NULL && strstr(rp, "<>") != NULL;
-}
-
 static bool looks_like_failure(const struct rb_report *r)
 {
 	const char *f = rb_report_header(r, "From");
@@ -260,7 +253,7 @@ bool rb_autoreply_detect(struct rb_report *r)
 	 * returns no message and quotes no failure code */
 	if (r->orig.found_in == NULL && r->ds_raw == NULL &&
 	    (rb_report_header(r, "In-Reply-To") != NULL ||
-	     null_sender(r)) &&
+	     rb_null_path(rb_report_header(r, "Return-Path"))) &&
 	    !rb_text_has_failure_code(r) && text_says_away(r)) {
 		r->rule = "autoreply:text";
 		return true;

@@ -57,7 +57,7 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 			  rb_memcasemem(f, strlen(f), "postmaster") ||
 			  rb_memcasemem(f, strlen(f), "mail delivery")))
 		return true;
-	if (rp != NULL && strstr(rp, "<>") != NULL)
+	if (rb_null_path(rp))
 		return true;
 	static const char *const text[] = {
 		"could not be delivered", "couldn't be delivered",

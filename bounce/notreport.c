@@ -40,7 +40,7 @@ static bool ordinary_envelope(const struct rb_report *r)
 	const char *rp = rb_report_header(r, "Return-Path");
 	const char *from = rb_report_header(r, "From");
 
-	if (rp == NULL || strchr(rp, '@') == NULL || strstr(rp, "<>") != NULL)
+	if (rp == NULL || strchr(rp, '@') == NULL || rb_null_path(rp))
 		return false;
 	return !daemon_like(rp) && !daemon_like(from);
 }
@@ -307,14 +307,8 @@ const char *rb_not_report_why(const struct rb_report *r)
 
 bool rb_is_double_bounce(const struct rb_report *r)
 {
-	const char *rp = rb_original_header(&r->orig, "Return-Path");
-
 	/* the returned message had the null reverse-path: it was itself a
 	 * delivery report or auto-reply, so this failure is about mail the
 	 * relay's customers did not send (RFC 5321 4.5.5) */
-	if (rp == NULL)
-		return false;
-	while (*rp == ' ' || *rp == '\t')
-		rp++;
-	return strncmp(rp, "<>", 2) == 0;
+	return rb_null_path(rb_original_header(&r->orig, "Return-Path"));
 }

@@ -112,6 +112,11 @@ static const char *hdr_find(struct rb_hdr *h, size_t n, const char *name)
 	return NULL;
 }
 
+bool rb_null_path(const char *v)
+{
+	return v != NULL && strstr(v, "<>") != NULL;
+}
+
 const char *rb_report_header(const struct rb_report *r, const char *name)
 {
 	return hdr_find(r->headers, r->n_headers, name);

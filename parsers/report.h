@@ -158,6 +158,8 @@ struct rb_rcpt *rb_report_add_rcpt(struct rb_report *r, size_t max);
 
 /* Returns (borrowed) the first value of header @name of the bounce. */
 const char *rb_report_header(const struct rb_report *r, const char *name);
+/* Is the Return-Path value @v the null reverse-path ("<>", RFC 5321)? */
+bool rb_null_path(const char *v);
 /* The value of @h, squeezed (see struct rb_hdr). */
 const char *rb_hdr_value(struct rb_hdr *h);
 /* Same for the original message's headers. */
