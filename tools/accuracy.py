@@ -247,6 +247,38 @@ def mac_check(outputs, corpus):
     return len(bad)
 
 
+def label_conflicts(expected):
+    """Sisimai facts whose diagnostic says the same thing (addresses, IPs,
+    a leading "host H said:" and trailing numbers set aside) after the same
+    SMTP command (none known counts as one) but carry
+    different (reason, hard) labels: no classifier that reads the text can
+    agree with all of them (docs/accuracy.md). Diagnostics cut at 300
+    characters in expected.jsonl are left out."""
+    def norm(text):
+        t = text.lower()
+        t = re.sub(r"[\w.+%=-]+@[\w.-]+", "<a>", t)
+        t = re.sub(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", "<ip>", t)
+        t = re.sub(r"^host \S+ said:\s*", "", t)
+        t = re.sub(r"[<>\"'()\[\]]", " ", t)
+        t = re.sub(r"\s[-\d]+\s*$", "", t)
+        return re.sub(r"\s+", " ", t).strip()
+    groups = collections.defaultdict(list)
+    for name, facts in expected.items():
+        if name.split("/")[0] not in FOLDERS:
+            continue
+        for fact in facts:
+            # expected.jsonl cuts diagnostics at 300 characters: a cut
+            # text may hide what tells two facts apart
+            if fact["diagnosticcode"].strip() and len(fact["diagnosticcode"]) < 300:
+                groups[(norm(fact["diagnosticcode"]), fact["smtpcommand"])].append(fact)
+    out = []
+    for (text, command), facts in sorted(groups.items()):
+        labels = collections.Counter((f["reason"], bool(f["hardbounce"])) for f in facts)
+        if len(labels) > 1:
+            out.append(((text + " [after %s]" % (command or "?")), labels, facts))
+    return out
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -358,6 +390,13 @@ def main():
                     print("%s\t%s\t%s\texpected=%s\tgot=%s" % (name, fact["recipient"], metric, exp, ours))
         for name, rec in invented:
             print("%s\t%s\tinvented\texpected=%s\tgot=%s" % (name, rec["recipient"], NO_RESULT, rec.get("reason")))
+        conflicts = label_conflicts(expected)
+        print("\n== the same words, different Sisimai labels: %d texts ==" % len(conflicts))
+        for text, labels, facts in conflicts:
+            print("  %.100s" % text)
+            for (reason, hard), n in sorted(labels.items()):
+                names = sorted({f["file"] for f in facts if (f["reason"], bool(f["hardbounce"])) == (reason, hard)})
+                print("    %-15s hard=%-5s %d  %s" % (reason, hard, n, " ".join(names)[:160]))
 
     if errors:
         print("\n== errors: %d ==" % len(errors))
