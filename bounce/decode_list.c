@@ -65,6 +65,45 @@ static bool same_label(const char *b, const char *pos, const char *f,
 	return n >= 2 && (size_t)(g - f) > n && memcmp(f, b, n) == 0;
 }
 
+/* The end of the paragraph that starts at @g (its blank line), keeping
+ * the whole from @b within RB_DEC_DIAG_MAX bytes. */
+static const char *para_end(const char *g, const char *end, const char *b)
+{
+	while (g < end) {
+		const char *nl = memchr(g, '\n', (size_t)(end - g));
+
+		if (nl == NULL)
+			return end;
+		g = nl + 1;
+		if (g < end && *g == '\n')
+			break;
+		if ((size_t)(g - b) > RB_DEC_DIAG_MAX)
+			break;
+	}
+	return g;
+}
+
+/* [@f, @g) is only an underlined heading: one short line ending in ':'
+ * ("Důvod / Reason:") over a line of '-' or '='. */
+static bool heading_only(const char *f, const char *g)
+{
+	const char *nl = memchr(f, '\n', (size_t)(g - f));
+	const char *le = nl ? nl : g, *q;
+	bool rule = false;
+
+	while (le > f && (le[-1] == ' ' || le[-1] == '\t' || le[-1] == '\r'))
+		le--;
+	if (nl == NULL || le == f || le[-1] != ':' || le - f > 60)
+		return false;
+	for (q = nl + 1; q < g; q++) {
+		if (*q == '-' || *q == '=')
+			rule = true;
+		else if (strchr(" \t\r\n", *q) == NULL)
+			return false;
+	}
+	return rule;
+}
+
 /* The paragraph around @pos: from its line start to the next blank line,
  * at most RB_DEC_DIAG_MAX bytes. */
 static char *paragraph(struct rb_report *r, const char *text, const char *end,
@@ -105,25 +144,24 @@ static char *paragraph(struct rb_report *r, const char *text, const char *end,
 			if (f < end &&
 			    (!rb_dec_field_line(f, end) || rb_startswith_ci(f, "reason:")) &&
 			    *f != '-' && *f != '=' && *f != '>') {
-				const char *g = f;
+				const char *g = para_end(f, end, b);
 
-				while (g < end) {
-					const char *nl = memchr(g, '\n', (size_t)(end - g));
-
-					if (nl == NULL) {
-						g = end;
-						break;
-					}
-					g = nl + 1;
-					if (g < end && *g == '\n')
-						break;
-					if ((size_t)(g - b) > RB_DEC_DIAG_MAX)
-						break;
-				}
 				/* not when it is the next recipient's block
 				 * ("宛先： b" after "宛先： a") */
-				if (!same_label(b, pos, f, g))
+				if (!same_label(b, pos, f, g)) {
 					e = g;
+					/* a heading alone ("Důvod / Reason:" over a
+					 * line of dashes): its paragraph follows */
+					if (heading_only(f, g)) {
+						const char *h = g;
+
+						while (h < end && (*h == '\n' || *h == ' ' || *h == '\t'))
+							h++;
+						if (h < end && *h != '-' && *h != '=' && *h != '>' &&
+						    !rb_dec_field_line(h, end))
+							e = para_end(h, end, b);
+					}
+				}
 			}
 		}
 	}
