@@ -798,6 +798,12 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 			     "(RFC 8098), not a delivery report");
 		return;
 	}
+	if (!ds_part && rb_quarantine_notice(r)) {
+		not_a_report(r, RB_RULE_NOT_REPORT,
+			     "a filter's quarantine or hold notice: the message "
+			     "is kept for review, nothing failed");
+		return;
+	}
 	why = ds_part ? NULL : rb_not_report_why(r);
 	/* an auto-reply from an ordinary sender is still one (asked once) */
 	autoreply = why != NULL && rb_autoreply_detect(r);

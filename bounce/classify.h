@@ -62,6 +62,12 @@ bool rb_is_mdn(const struct rb_report *r);
  * notice. NULL when none of these holds. */
 const char *rb_not_report_why(const struct rb_report *r);
 
+/* Is @r, which has no delivery-status part, a filtering gateway's notice
+ * that it quarantined or holds a message (a quarantine digest, "held for
+ * review")? Nothing failed; it quotes no failure code. Such a notice is
+ * no bounce and no auto-reply, whatever its envelope and headers say. */
+bool rb_quarantine_notice(const struct rb_report *r);
+
 /* Did the returned message have the null reverse-path (a bounce of a
  * bounce or of an auto-reply)? */
 bool rb_is_double_bounce(const struct rb_report *r);

@@ -273,6 +273,42 @@ static bool service_sender(const struct rb_report *r)
 	return rb_contains_any(a, ll, word, sizeof(word) / sizeof(word[0]));
 }
 
+bool rb_quarantine_notice(const struct rb_report *r)
+{
+	/* A filtering gateway's own notices about mail it keeps: quarantine
+	 * digests (Microsoft Defender / EOP, Proofpoint Essentials, SpamTitan,
+	 * FortiMail, Hornetsecurity, Trend Micro) and "held for review"
+	 * notices to the sender (Mimecast, Barracuda). */
+	static const char *const marks[] = {
+		"quarantine report", "quarantine summary", "quarantine digest",
+		"quarantine notification", "end user digest", "end-user digest",
+		"messages in quarantine", "messages in your quarantine",
+		"message in your quarantine", "in the recipient's quarantine",
+		"been quarantined", "were quarantined", "was quarantined",
+		"held in quarantine", "held in the quarantine",
+		"held for review", "held for you to review",
+		"being held for you", "being held on your behalf",
+		"placed on hold",
+	};
+	size_t n;
+
+	if (r->ds_raw != NULL || r->text == NULL)
+		return false;
+	n = r->expl_len ? r->expl_len : r->text_len;
+	if (n > 4096)
+		n = 4096;
+	/* a notice that quotes a server's failure code reports a failure,
+	 * whatever else it says about a quarantine */
+	if (rb_text_has_failure_code(r))
+		return false;
+	if (r->subject != NULL &&
+	    rb_contains_any(r->subject, strlen(r->subject), marks,
+			    sizeof(marks) / sizeof(marks[0])))
+		return true;
+	return rb_contains_any(r->text, n, marks,
+			       sizeof(marks) / sizeof(marks[0]));
+}
+
 const char *rb_not_report_why(const struct rb_report *r)
 {
 	bool ordinary = ordinary_envelope(r);
