@@ -80,7 +80,7 @@ static bool looks_like_failure(const struct rb_report *r)
 }
 
 /*
- * A challenge-response system's request (Boxbe, Spam Arrest, a
+ * A challenge-response system's request (Boxbe, Spam Arrest, BoxTrapper, a
  * permission-based filter): the recipient's filter holds the message until
  * the sender proves to be a person, or a mailing list holds it for its
  * moderator. Nothing failed; the reply is automatic. Both need one of
@@ -96,6 +96,10 @@ static bool held_for_verification(const struct rb_report *r)
 		"challenge/response", "until the list moderator can review",
 		"held for moderator approval", "awaits moderator approval",
 		"is being held for approval",
+		/* cPanel BoxTrapper's verify template: "... requires that you
+		 * verify that you are a real live human being and not a spam
+		 * source" */
+		"you are a real live human",
 	};
 	size_t n = r->expl_len < 4096 ? r->expl_len : 4096;
 
