@@ -798,6 +798,24 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 			     "(RFC 8098), not a delivery report");
 		return;
 	}
+	/* a challenge-response also links to a page ("verify you are
+	 * human"): an auto-reply, never suppressing anyone either */
+	if (rb_lure_notice(r) && !rb_autoreply_detect(r)) {
+		not_a_report(r, RB_RULE_NOT_REPORT,
+			     "a phishing lure dressed as a delivery notice: it "
+			     "asks the reader to follow a link to sign in, verify "
+			     "an account or release held mail, and returns no "
+			     "message the relay sent");
+		return;
+	}
+	if (rb_mta_admin_notice(r)) {
+		not_a_report(r, RB_RULE_NOT_REPORT,
+			     "a mail system's notice to its postmaster about its "
+			     "queue (Exim \"Message ... has been frozen\"): the "
+			     "addresses in it are the queued message's, not "
+			     "failed recipients");
+		return;
+	}
 	if (!ds_part && rb_quarantine_notice(r)) {
 		not_a_report(r, RB_RULE_NOT_REPORT,
 			     "a filter's quarantine or hold notice: the message "
@@ -885,4 +903,16 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 	for (size_t i = 0; i < r->n_rcpts; i++)
 		rb_bounce_decide(r, &r->rcpts[i], c);
 	rb_decode_fanout(r);
+	/* Postfix's notice to its postmaster about a session into its own
+	 * SMTP server (notify_classes): a client was refused by us, so the
+	 * transcript says nothing lasting about a remote mailbox the relay
+	 * sends to; its addresses may even be our own postmaster's */
+	if (r->subject != NULL &&
+	    rb_startswith_ci(r->subject + strspn(r->subject, " \t"),
+			     "postfix smtp server: errors from")) {
+		for (size_t i = 0; i < r->n_rcpts; i++) {
+			r->rcpts[i].hard = false;
+			r->rcpts[i].hard_from = "postfix-smtpd-notice";
+		}
+	}
 }

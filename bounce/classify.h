@@ -68,6 +68,16 @@ const char *rb_not_report_why(const struct rb_report *r);
  * no bounce and no auto-reply, whatever its envelope and headers say. */
 bool rb_quarantine_notice(const struct rb_report *r);
 
+/* Is @r a phishing lure dressed as a delivery notice: a link with a call
+ * to sign in, verify the account or release held mail, and no returned
+ * message of the relay's? (Links alone never decide: real NDRs link to
+ * help pages.) */
+bool rb_lure_notice(const struct rb_report *r);
+
+/* Is @r a mail system's notice to its postmaster about its queue (Exim's
+ * "Message ... has been frozen"), not a delivery report? */
+bool rb_mta_admin_notice(const struct rb_report *r);
+
 /* Did the returned message have the null reverse-path (a bounce of a
  * bounce or of an auto-reply)? */
 bool rb_is_double_bounce(const struct rb_report *r);

@@ -1011,9 +1011,10 @@ static char *angle_after(struct rb_report *r, char *addr, const char *e,
 	return inner != NULL ? inner : addr;
 }
 
-/* Is the address that starts at @b part of a link ("https://host:2096/
+/* Is the address whose '@' is at @b part of a link ("https://host:2096/
  * verify?a=x@y", a challenge's or a help page's link)? Then it is a
- * parameter of the link, never a failed recipient. */
+ * parameter of the link, never a failed recipient. (The address's own
+ * start may lie after the "https:" when ':' ended the scan for it.) */
 static bool inside_url(const char *expl, const char *b)
 {
 	const char *t = b;
@@ -1047,7 +1048,7 @@ static size_t decode_any_address(struct rb_report *r, struct rb_classifier *c,
 		addr = rb_addr_extract(r->arena, addr);
 		addr = angle_after(r, addr, e, end);
 		if (addr != NULL && !rb_dec_ignorable_addr(r, addr) &&
-		    !rb_dec_contact_address(expl, b) && !inside_url(expl, b)) {
+		    !rb_dec_contact_address(expl, b) && !inside_url(expl, at)) {
 			struct rb_rcpt *rc = rb_dec_add(r, c, addr);
 
 			if (rc != NULL && rc->diagnostic == NULL) {

@@ -309,6 +309,158 @@ bool rb_quarantine_notice(const struct rb_report *r)
 			       sizeof(marks) / sizeof(marks[0]));
 }
 
+/*
+ * A phishing lure dressed as a delivery notice ("5 incoming messages were
+ * held: click to release", "your mailbox is full: upgrade", "Delivery has
+ * failed ... sign in to retrieve your messages"). It is written to the
+ * mailbox's owner, not about a message the relay sent: its own words send
+ * the reader to a link (or an HTML part, whose link the text lost) to sign
+ * in, verify the account, change a password or release held mail, and it
+ * returns no message of the relay's (none at all, or one addressed to
+ * the bounce mailbox itself). A mail system's notice links to help pages
+ * ("https://support.google.com/mail/?p=NoSuchUser", Microsoft's "Fix the
+ * problem" pages) but never asks for a login, and it carries the returned
+ * message or its headers, which keeps it out of this.
+ */
+static bool lure_words(const char *s, size_t n)
+{
+	static const char *const words[] = {
+		/* the account: credentials, verification, upgrades */
+		"sign in", "sign-in", "log in to", "log in and", "login to",
+		"login page", "log on to", "logon.aspx", "your password",
+		"password expires", "password has expired", "same password",
+		"your credentials", "verify your", "verify now", "re-validate",
+		"revalidate", "validate your", "confirm your", "confirm now",
+		"reactivate", "upgrade your", "restore your", "restore access",
+		"deactivat", "account will be", "account has been temporarily",
+		/* held mail to be released from the sender's link */
+		"release your", "release messages", "release pending",
+		"release them", "release all", "to release", "retrieve your",
+		"retrieve messages", "recover your messages",
+		"recover messages", "messages are pending", "pending messages",
+		"click below", "click the link",
+		"nachrichten freigeben", "klicken sie hier",
+	};
+
+	return s != NULL &&
+	       rb_contains_any(s, n, words, sizeof(words) / sizeof(words[0]));
+}
+
+static bool has_link(const struct rb_report *r, size_t n)
+{
+	static const char *const links[] = {"http://", "https://", "www."};
+
+	if (r->parts_seen != NULL && strstr(r->parts_seen, "text/html") != NULL &&
+	    strstr(r->parts_seen, "text/plain") == NULL)
+		return true; /* an HTML part: its anchors were stripped */
+	return rb_contains_any(r->text, n, links,
+			       sizeof(links) / sizeof(links[0]));
+}
+
+/* Is the returned message (if any) one the bounce mailbox received rather
+ * than one the relay sent: addressed to the report's own To or envelope
+ * recipient? */
+/* Same mailbox, a "+detail" (a VERP token) aside: bounces@relay and
+ * bounces+customer-1=example.com@relay. */
+static bool same_mailbox(const char *a, const char *b)
+{
+	const char *aa = strrchr(a, '@'), *ba = strrchr(b, '@');
+	size_t al, bl;
+
+	if (aa == NULL || ba == NULL || rb_strcasecmp(aa, ba) != 0)
+		return false;
+	al = strcspn(a, "+@");
+	bl = strcspn(b, "+@");
+	return al == bl && rb_strncasecmp(a, b, al) == 0;
+}
+
+static bool original_to_us(const struct rb_report *r)
+{
+	const char *to = rb_report_header(r, "To");
+	char *x;
+
+	if (r->orig.to == NULL)
+		return false;
+	if (r->envelope_to != NULL && same_mailbox(r->orig.to, r->envelope_to))
+		return true;
+	if (to == NULL || r->arena == NULL)
+		return false;
+	x = rb_addr_extract(r->arena, to);
+	return x != NULL && same_mailbox(x, r->orig.to);
+}
+
+/* Does the delivery-status part name a recipient other than the bounce
+ * mailbox itself? A DSN about a third party's mailbox is a real report,
+ * whatever its text says around it. */
+static bool ds_names_third_party(const struct rb_report *r)
+{
+	const char *p = r->ds_raw, *end;
+
+	if (p == NULL)
+		return false;
+	end = p + r->ds_len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+
+		if ((size_t)(e - p) > 16 &&
+		    rb_strncasecmp(p, "Final-Recipient:", 16) == 0) {
+			const char *semi = memchr(p, ';', (size_t)(e - p));
+			char *a = semi && r->arena
+					  ? rb_addr_extract(r->arena,
+							    rb_arena_strndup(r->arena, semi + 1,
+									     (size_t)(e - semi - 1)))
+					  : NULL;
+
+			if (a == NULL || r->envelope_to == NULL ||
+			    !same_mailbox(a, r->envelope_to))
+				return true;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
+bool rb_lure_notice(const struct rb_report *r)
+{
+	size_t n;
+	bool held;
+
+	if (r->text == NULL || r->fr_raw != NULL || ds_names_third_party(r))
+		return false;
+	/* a returned message has at least a Message-ID or a To ("From: x
+	 * Subject: y" lines in a list of "held" mail are none) */
+	held = r->orig.found_in != NULL && r->orig.message_id == NULL &&
+	       r->orig.to == NULL;
+	if (r->orig.found_in != NULL && !held && !original_to_us(r))
+		return false;
+	n = r->expl_len && !held ? r->expl_len : r->text_len;
+	if (n > 8192)
+		n = 8192;
+	if (!has_link(r, n))
+		return false;
+	return lure_words(r->text, n) ||
+	       (r->subject != NULL && lure_words(r->subject, strlen(r->subject)));
+}
+
+/*
+ * A mail system's notice to its own postmaster about its queue rather
+ * than a delivery report: Exim's "Message ... has been frozen". The
+ * addresses in it are the queued message's, never a failed recipient.
+ * (Postfix's "Postfix SMTP server: errors from host[ip]" transcripts stay
+ * decoded, never hard: see rb_bounce_classify.)
+ */
+bool rb_mta_admin_notice(const struct rb_report *r)
+{
+	const char *s = r->subject;
+
+	if (s == NULL || r->ds_raw != NULL)
+		return false;
+	s += strspn(s, " \t");
+	return rb_startswith_ci(s, "message ") &&
+	       rb_memcasemem(s, strlen(s), "has been frozen") != NULL;
+}
+
 const char *rb_not_report_why(const struct rb_report *r)
 {
 	bool ordinary = ordinary_envelope(r);
@@ -346,5 +498,21 @@ bool rb_is_double_bounce(const struct rb_report *r)
 	/* the returned message had the null reverse-path: it was itself a
 	 * delivery report or auto-reply, so this failure is about mail the
 	 * relay's customers did not send (RFC 5321 4.5.5) */
-	return rb_null_path(rb_original_header(&r->orig, "Return-Path"));
+	const struct rb_original *o = &r->orig;
+	const char *as;
+
+	if (rb_null_path(rb_original_header(o, "Return-Path")))
+		return true;
+	/* a returned message without its Return-Path (the remote kept only
+	 * the header it was given) that is itself the mail system's report
+	 * to a sender: From the daemon, marked "auto-replied" (what Postfix
+	 * and RFC 3834 responders write). "auto-generated" is left alone: a
+	 * gateway that forwards a bounce it received sends it so, and the
+	 * bounce inside is then the report to read. */
+	if (rb_original_header(o, "Return-Path") != NULL ||
+	    !daemon_like(rb_original_header(o, "From")))
+		return false;
+	as = rb_original_header(o, "Auto-Submitted");
+	return as != NULL &&
+	       rb_startswith_ci(as + strspn(as, " \t"), "auto-replied");
 }
