@@ -191,11 +191,13 @@ static char *utf8_address(struct rb_arena *a, const char *v)
  * that does not decode leaves no address rather than part of one. */
 static char *rcpt_address(struct rb_arena *a, const char *v, bool xtext)
 {
-	char *x;
+	char *x = rb_arena_strdup(a, v);
 
+	/* comments, folding and "mailto:" are no part of the address */
+	rb_addr_field_clean(x);
+	v = x;
 	if (strchr(v, '\\') == NULL && (!xtext || strchr(v, '+') == NULL))
 		return utf8_address(a, v);
-	x = rb_arena_strdup(a, v);
 	if (xtext)
 		rb_xtext_decode(x);
 	if (!rb_unitext_decode(x))
