@@ -281,7 +281,9 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			rcpt = orcpt;
 		if (rcpt == NULL)
 			continue;
-		/* the same recipient twice in one DSN is one result */
+		/* the same recipient twice in one DSN is one result: the
+		 * first, unless it was still being retried (delayed) and a
+		 * later block says the delivery finally failed */
 		{
 			size_t k;
 
@@ -289,13 +291,20 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 				if (rb_strcasecmp(r->rcpts[k].recipient, rcpt) == 0)
 					break;
 			}
-			if (k < r->n_rcpts)
-				continue;
+			if (k < r->n_rcpts) {
+				if (r->rcpts[k].kind != RB_KIND_DELAY ||
+				    (v = rb_fblock_get(b, "Action")) == NULL ||
+				    !rb_startswith_ci(v, "failed"))
+					continue;
+				rc = &r->rcpts[k];
+				memset(rc, 0, sizeof(*rc));
+			} else {
+				rc = rb_report_add_rcpt(r, lim->max_recipients);
+				if (rc == NULL)
+					break;
+				added++;
+			}
 		}
-		rc = rb_report_add_rcpt(r, lim->max_recipients);
-		if (rc == NULL)
-			break;
-		added++;
 		rc->recipient = rcpt;
 		rc->original_recipient = orcpt;
 		if ((v = rb_fblock_get(b, "Action")) != NULL) {
