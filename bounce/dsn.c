@@ -281,6 +281,17 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			rcpt = orcpt;
 		if (rcpt == NULL)
 			continue;
+		/* Final-Recipient in A-labels, the notice in UTF-8: its
+		 * spelling finds the reply under it (the key is made one
+		 * spelling again after decoding, rb_report_canon_rcpts) */
+		if (r->text != NULL && strstr(rcpt, "xn--") != NULL &&
+		    rb_memcasemem(r->text, r->expl_len, rcpt) == NULL) {
+			char *u = rb_addr_unicode(r->arena, rcpt);
+
+			if (u != NULL &&
+			    rb_memcasemem(r->text, r->expl_len, u) != NULL)
+				rcpt = u;
+		}
 		/* the same recipient twice in one DSN is one result: the
 		 * first, unless it was still being retried (delayed) and a
 		 * later block says the delivery finally failed */

@@ -98,6 +98,28 @@ char *rb_addr_canon(struct rb_arena *a, char *addr)
 	return out;
 }
 
+char *rb_addr_unicode(struct rb_arena *a, const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	char *u = NULL, *out;
+	size_t lp;
+
+	if (at == NULL || rb_memcasemem(at, strlen(at), "xn--") == NULL)
+		return NULL;
+	if (idn2_to_unicode_8z8z(rb_str_lower(rb_arena_strdup(a, at + 1)), &u,
+				 0) != IDN2_OK || u == NULL ||
+	    rb_strcasecmp(u, at + 1) == 0) {
+		idn2_free(u);
+		return NULL;
+	}
+	lp = (size_t)(at - addr) + 1;
+	out = rb_arena_alloc(a, lp + strlen(u) + 1);
+	memcpy(out, addr, lp);
+	strcpy(out + lp, u);
+	idn2_free(u);
+	return out;
+}
+
 void rb_addr_field_clean(char *s)
 {
 	char *r = s, *w = s;

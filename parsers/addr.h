@@ -31,6 +31,13 @@ char *rb_addr_extract(struct rb_arena *a, const char *s);
 char *rb_addr_canon(struct rb_arena *a, char *addr);
 
 /*
+ * The UTF-8 spelling (U-labels) of @addr when its domain has an A-label
+ * ("xn--"), for finding the address in a notice that writes it so;
+ * NULL when there is none or it does not convert. Borrowed from @a.
+ */
+char *rb_addr_unicode(struct rb_arena *a, const char *addr);
+
+/*
  * Cleans, in place, the value of an address field (Final-Recipient,
  * Original-Recipient, ...) of what RFC 5322 lets stand around or inside
  * an addr-spec: comments ("jane(sales)@example.com"), folding white space

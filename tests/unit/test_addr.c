@@ -268,6 +268,26 @@ static void test_canon(void **state)
 	rb_arena_free(&a);
 }
 
+/* The UTF-8 spelling of an A-label domain, to find it in a notice. */
+static void test_unicode(void **state)
+{
+	struct rb_arena *a = rb_arena_new();
+
+	(void)state;
+	CHECK_STR("a-label", "rb_addr_unicode",
+		  rb_addr_unicode(a, "ben@xn--bcher-kva.example"),
+		  "ben@b\xc3\xbc" "cher.example");
+	CHECK_STR("upper", "rb_addr_unicode",
+		  rb_addr_unicode(a, "Ben@XN--BCHER-KVA.example"),
+		  "Ben@b\xc3\xbc" "cher.example");
+	CHECK_STR("ascii", "rb_addr_unicode",
+		  rb_addr_unicode(a, "ben@example.com"), NULL);
+	CHECK_STR("bad", "rb_addr_unicode",
+		  rb_addr_unicode(a, "ben@xn--.example"), NULL);
+	CHECK_STR("NULL", "rb_addr_unicode", rb_addr_unicode(a, NULL), NULL);
+	rb_arena_free(&a);
+}
+
 /* Comments, folding and mailto: around or inside a field's addr-spec go;
  * all of these lost the recipient's DSN block before. */
 static void test_field_clean(void **state)
@@ -340,6 +360,7 @@ int main(void)
 	    cmocka_unit_test(test_ipv4),
 	    cmocka_unit_test(test_atext),
 	    cmocka_unit_test(test_canon),
+	    cmocka_unit_test(test_unicode),
 	    cmocka_unit_test(test_field_clean),
 	    cmocka_unit_test(test_canon_rcpts),
 	};
