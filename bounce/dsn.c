@@ -191,11 +191,13 @@ static char *utf8_address(struct rb_arena *a, const char *v)
  * that does not decode leaves no address rather than part of one. */
 static char *rcpt_address(struct rb_arena *a, const char *v, bool xtext)
 {
-	char *x;
+	char *x = rb_arena_strdup(a, v);
 
+	/* comments, folding and "mailto:" are no part of the address */
+	rb_addr_field_clean(x);
+	v = x;
 	if (strchr(v, '\\') == NULL && (!xtext || strchr(v, '+') == NULL))
 		return utf8_address(a, v);
-	x = rb_arena_strdup(a, v);
 	if (xtext)
 		rb_xtext_decode(x);
 	if (!rb_unitext_decode(x))
@@ -279,7 +281,20 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			rcpt = orcpt;
 		if (rcpt == NULL)
 			continue;
-		/* the same recipient twice in one DSN is one result */
+		/* Final-Recipient in A-labels, the notice in UTF-8: its
+		 * spelling finds the reply under it (the key is made one
+		 * spelling again after decoding, rb_report_canon_rcpts) */
+		if (r->text != NULL && strstr(rcpt, "xn--") != NULL &&
+		    rb_memcasemem(r->text, r->expl_len, rcpt) == NULL) {
+			char *u = rb_addr_unicode(r->arena, rcpt);
+
+			if (u != NULL &&
+			    rb_memcasemem(r->text, r->expl_len, u) != NULL)
+				rcpt = u;
+		}
+		/* the same recipient twice in one DSN is one result: the
+		 * first, unless it was still being retried (delayed) and a
+		 * later block says the delivery finally failed */
 		{
 			size_t k;
 
@@ -287,13 +302,20 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 				if (rb_strcasecmp(r->rcpts[k].recipient, rcpt) == 0)
 					break;
 			}
-			if (k < r->n_rcpts)
-				continue;
+			if (k < r->n_rcpts) {
+				if (r->rcpts[k].kind != RB_KIND_DELAY ||
+				    (v = rb_fblock_get(b, "Action")) == NULL ||
+				    !rb_startswith_ci(v, "failed"))
+					continue;
+				rc = &r->rcpts[k];
+				memset(rc, 0, sizeof(*rc));
+			} else {
+				rc = rb_report_add_rcpt(r, lim->max_recipients);
+				if (rc == NULL)
+					break;
+				added++;
+			}
 		}
-		rc = rb_report_add_rcpt(r, lim->max_recipients);
-		if (rc == NULL)
-			break;
-		added++;
 		rc->recipient = rcpt;
 		rc->original_recipient = orcpt;
 		if ((v = rb_fblock_get(b, "Action")) != NULL) {

@@ -14,6 +14,7 @@
 #include "cli/cmd_suppression.h"
 #include "db/db.h"
 #include "db/suppress.h"
+#include "parsers/addr.h"
 
 static void usage(FILE *fp)
 {
@@ -213,6 +214,7 @@ int rb_cmd_suppression(int argc, char **argv)
 {
 	struct rb_cmd_ctx ctx;
 	struct args a;
+	struct rb_arena *ar = NULL;
 	enum rb_out_fmt ofmt = RB_OUT_TABLE;
 	enum rb_export_fmt xfmt = RB_EXPORT_CSV;
 	const char *cmd;
@@ -246,6 +248,11 @@ int rb_cmd_suppression(int argc, char **argv)
 					"--note (why; it is kept in the log)\n");
 			return 2;
 		}
+		/* the spelling rebound stores: an internationalised
+		 * domain as A-labels, so bücher.example finds
+		 * xn--bcher-kva.example */
+		ar = rb_arena_new();
+		a.addr = rb_addr_canon(ar, rb_arena_strdup(ar, a.addr));
 	} else if (strcmp(cmd, "export") == 0) {
 		if (a.addr != NULL || a.format == NULL ||
 		    rb_db_export_format(a.format, &xfmt) < 0) {
@@ -260,8 +267,10 @@ int rb_cmd_suppression(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if ((ret = rb_cmd_open(&ctx, a.conf, "suppression")) != 0)
+	if ((ret = rb_cmd_open(&ctx, a.conf, "suppression")) != 0) {
+		rb_arena_free(&ar);
 		return ret;
+	}
 	if (strcmp(cmd, "list") == 0)
 		ret = cmd_list(&ctx, &a, ofmt);
 	else if (strcmp(cmd, "check") == 0)
@@ -273,6 +282,7 @@ int rb_cmd_suppression(int argc, char **argv)
 	else
 		ret = cmd_export(&ctx, &a, xfmt);
 	rb_cmd_close(&ctx);
+	rb_arena_free(&ar);
 	if (fflush(stdout) != 0 && ret == 0) {
 		fprintf(stderr, "rebound: write error on standard output\n");
 		ret = 1;

@@ -76,9 +76,11 @@ struct rb_report *rb_pipeline_run(struct rb_pipeline *p, const char *buf,
 		return r; /* over a limit or unparseable: unknown */
 	if (rb_fbl_classify(r, &p->popts.limits)) {
 		rb_original_resolve_sender(r, &p->popts);
+		rb_report_canon_rcpts(r);
 		return r;
 	}
 	rb_bounce_classify(r, &p->cls);
+	rb_report_canon_rcpts(r);
 	return r;
 }
 

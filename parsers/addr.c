@@ -2,6 +2,8 @@
 /*
  * parsers/addr.c - address helpers.
  */
+#include <idn2.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -65,6 +67,117 @@ static void unquote_local(char *s)
 	memmove(s + n, at, strlen(at) + 1);
 }
 
+char *rb_addr_canon(struct rb_arena *a, char *addr)
+{
+	char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	char *idn = NULL;
+	char *out;
+	bool ascii = true;
+	size_t lp;
+
+	if (at == NULL)
+		return addr;
+	rb_str_lower(at);
+	for (const char *p = at + 1; *p && ascii; p++)
+		ascii = (unsigned char)*p < 0x80;
+	if (ascii || at[1] == '[')
+		return addr;
+	if (idn2_to_ascii_8z(at + 1, &idn,
+			     IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK &&
+	    idn2_to_ascii_8z(at + 1, &idn,
+			     IDN2_NFC_INPUT | IDN2_TRANSITIONAL) != IDN2_OK) {
+		idn2_free(idn);
+		return addr;
+	}
+	lp = (size_t)(at - addr) + 1;
+	out = rb_arena_alloc(a, lp + strlen(idn) + 1);
+	memcpy(out, addr, lp);
+	strcpy(out + lp, idn);
+	idn2_free(idn);
+	rb_str_lower(strrchr(out, '@'));
+	return out;
+}
+
+char *rb_addr_unicode(struct rb_arena *a, const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	char *u = NULL, *out;
+	size_t lp;
+
+	if (at == NULL || rb_memcasemem(at, strlen(at), "xn--") == NULL)
+		return NULL;
+	if (idn2_to_unicode_8z8z(rb_str_lower(rb_arena_strdup(a, at + 1)), &u,
+				 0) != IDN2_OK || u == NULL ||
+	    rb_strcasecmp(u, at + 1) == 0) {
+		idn2_free(u);
+		return NULL;
+	}
+	lp = (size_t)(at - addr) + 1;
+	out = rb_arena_alloc(a, lp + strlen(u) + 1);
+	memcpy(out, addr, lp);
+	strcpy(out + lp, u);
+	idn2_free(u);
+	return out;
+}
+
+void rb_addr_field_clean(char *s)
+{
+	char *r = s, *w = s;
+	int depth = 0, angle = 0;
+	bool quoted = false;
+
+	while (*r) {
+		char c = *r;
+
+		if (quoted) {
+			*w++ = *r++;
+			if (c == '\\' && *r)
+				*w++ = *r++;
+			else if (c == '"')
+				quoted = false;
+			continue;
+		}
+		if (depth > 0) {
+			if (c == '\\' && r[1])
+				r++;
+			else if (c == '(')
+				depth++;
+			else if (c == ')')
+				depth--;
+			r++;
+			continue;
+		}
+		if (c == '(') {
+			depth = 1;
+			r++;
+			continue;
+		}
+		if (c == '"')
+			quoted = true;
+		else if (c == '<')
+			angle++;
+		else if (c == '>' && angle > 0)
+			angle--;
+		/* white space inside <...> or next to '@' is folding */
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			const char *n = r + strspn(r, " \t\r\n");
+
+			if (angle > 0 || *n == '@' || (w > s && w[-1] == '@')) {
+				r = (char *)n;
+				continue;
+			}
+		}
+		if (rb_startswith_ci(r, "mailto:") &&
+		    (w == s || w[-1] == '<' || w[-1] == ' ' || w[-1] == ';' ||
+		     w[-1] == '\t')) {
+			r += 7;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 char *rb_addr_extract(struct rb_arena *a, const char *s)
 {
 	const char *semi, *lt, *at, *b, *e;
@@ -85,6 +198,15 @@ char *rb_addr_extract(struct rb_arena *a, const char *s)
 		if (at == NULL)
 			return NULL;
 		b = at;
+		/* a quoted local part holds what atext does not: "jane doe"@ */
+		if (at - s >= 3 && at[-1] == '"') {
+			const char *q = at - 2;
+
+			while (q > s && *q != '"' && *q != '<' && *q != '>')
+				q--;
+			if (*q == '"' && q < at - 2)
+				b = q;
+		}
 		while (b > s && (rb_addr_atext((unsigned char)b[-1]) || b[-1] == '"')) {
 			/* a sentence in Arabic, CJK, ... glued to the address:
 			 * stop at a character whose UTF-8 lead byte is >= 0xd8

@@ -19,6 +19,33 @@
  */
 char *rb_addr_extract(struct rb_arena *a, const char *s);
 
+/*
+ * The one spelling of @addr's domain that suppression keys on: ASCII
+ * lowercased, and an internationalised domain (UTF-8, RFC 6531) converted
+ * to its A-labels (IDNA2008 with UTS #46 mapping, so "B\xc3\x9cCHER.example"
+ * and "b\xc3\xbccher.example" both give "xn--bcher-kva.example", the
+ * spelling a punycode Final-Recipient already has). A domain that does not
+ * convert keeps its UTF-8, ASCII-lowercased. The local part is untouched.
+ * Returns @addr (changed in place) or a new string from @a.
+ */
+char *rb_addr_canon(struct rb_arena *a, char *addr);
+
+/*
+ * The UTF-8 spelling (U-labels) of @addr when its domain has an A-label
+ * ("xn--"), for finding the address in a notice that writes it so;
+ * NULL when there is none or it does not convert. Borrowed from @a.
+ */
+char *rb_addr_unicode(struct rb_arena *a, const char *addr);
+
+/*
+ * Cleans, in place, the value of an address field (Final-Recipient,
+ * Original-Recipient, ...) of what RFC 5322 lets stand around or inside
+ * an addr-spec: comments ("jane(sales)@example.com"), folding white space
+ * around '@' and inside angle brackets ("<jane@\n example.com>"), and a
+ * "mailto:" scheme ("<mailto:jane@example.com>"). Quoted strings are kept.
+ */
+void rb_addr_field_clean(char *s);
+
 /* Is @s a plausible "local@domain.tld" address? */
 bool rb_addr_plausible(const char *s);
 

@@ -620,6 +620,27 @@ static bool feedback_fields(const char *s, size_t len)
 	return false;
 }
 
+/* Is @part the returned message sent as a file, "original.eml" as
+ * application/octet-stream (Exchange, gateways, mail clients), whose
+ * decoded bytes start with a header field? */
+static bool eml_attachment(GMimePart *part, const char *type,
+			   const char *bytes, size_t len)
+{
+	const char *fn = g_mime_part_get_filename(part);
+	size_t fl = fn ? strlen(fn) : 0, nl;
+
+	if (fl < 5 || rb_strcasecmp(fn + fl - 4, ".eml") != 0 ||
+	    (rb_strcasecmp(type, "application/octet-stream") != 0 &&
+	     rb_strcasecmp(type, "application/x-eml") != 0 &&
+	     rb_strcasecmp(type, "message/x-eml") != 0))
+		return false;
+	if (bytes == NULL)
+		return true;
+	nl = strcspn(bytes, ":\n");
+	return nl > 0 && nl < len && bytes[nl] == ':' &&
+	       memchr(bytes, ' ', nl) == NULL;
+}
+
 static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 {
 	struct rb_report *r = w->r;
@@ -672,6 +693,15 @@ static void walk_leaf(struct walk *w, GMimePart *part, const char *type)
 		if (bytes != NULL) {
 			normalize_eol(bytes, &len);
 			take_original_headers(w, bytes, len, "message/rfc822");
+		}
+		return;
+	}
+	if (w->orig_hdrs == NULL && eml_attachment(part, type, NULL, 0)) {
+		bytes = part_bytes(w, part, &len);
+		if (bytes != NULL && eml_attachment(part, type, bytes, len)) {
+			normalize_eol(bytes, &len);
+			take_original_headers(w, bytes, len,
+					      "application/octet-stream .eml");
 		}
 		return;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "parsers/addr.h"
 #include "parsers/fields.h"
 #include "parsers/report.h"
 
@@ -83,6 +84,36 @@ struct rb_rcpt *rb_report_add_rcpt(struct rb_report *r, size_t max)
 	}
 	memset(&r->rcpts[r->n_rcpts], 0, sizeof(r->rcpts[0]));
 	return &r->rcpts[r->n_rcpts++];
+}
+
+void rb_report_canon_rcpts(struct rb_report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_rcpts; i++) {
+		struct rb_rcpt *rc = &r->rcpts[i];
+		size_t k;
+
+		rc->recipient = rb_addr_canon(r->arena, rc->recipient);
+		rc->original_recipient =
+			rb_addr_canon(r->arena, rc->original_recipient);
+		for (k = 0; k < n; k++) {
+			if (rc->recipient != NULL && r->rcpts[k].recipient &&
+			    rb_strcasecmp(r->rcpts[k].recipient,
+					  rc->recipient) == 0)
+				break;
+		}
+		if (k < n) {
+			if (rc->kind == RB_KIND_BOUNCE &&
+			    r->rcpts[k].kind != RB_KIND_BOUNCE)
+				r->rcpts[k] = *rc;
+			continue;
+		}
+		if (n != i)
+			r->rcpts[n] = *rc;
+		n++;
+	}
+	r->n_rcpts = n;
 }
 
 /* ASCII lower case of @c, for a first-byte check before a full compare. */

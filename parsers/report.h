@@ -156,6 +156,16 @@ void rb_report_free(struct rb_report **rp);
  * recipient limit @max is reached (then RB_PF_LIMIT_HIT is set). */
 struct rb_rcpt *rb_report_add_rcpt(struct rb_report *r, size_t max);
 
+/*
+ * Gives every recipient and original recipient of @r its one spelling
+ * (rb_addr_canon: domain lowercased, an internationalised domain as
+ * A-labels), the key a suppression lookup matches. Run once, after all
+ * decoding (which matches addresses against the notice's own spelling).
+ * Two recipients that are then the same address are one result: the
+ * first, unless only a later one is a final failure (kind bounce).
+ */
+void rb_report_canon_rcpts(struct rb_report *r);
+
 /* Returns (borrowed) the first value of header @name of the bounce. */
 const char *rb_report_header(const struct rb_report *r, const char *name);
 /* Is the Return-Path value @v the null reverse-path ("<>", RFC 5321)? */

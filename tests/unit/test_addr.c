@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/mem.h"
 #include "parsers/addr.h"
+#include "parsers/report.h"
 
 #include "check.h"
 
@@ -44,6 +45,10 @@ static void test_extract(void **state)
 	    {"<\"a+b\"@b.example>", "a+b@b.example"},
 	    {"\"a..b\"@b.example", "\"a..b\"@b.example"},
 	    {"\".a\"@b.example", "\".a\"@b.example"},
+	    /* a quoted local part with a space is the whole address, never
+	     * its tail (was "doe\"@example.com") */
+	    {"RFC822; \"jane doe\"@example.com", "\"jane doe\"@example.com"},
+	    {"<\"jane doe\"@Example.com>", "\"jane doe\"@example.com"},
 	    {"rfc822; <>", NULL},
 	    {"nothing here", NULL},
 	    {"user@localhost", NULL},
@@ -229,6 +234,121 @@ static void test_atext(void **state)
 		     rb_addr_atext(' ') || rb_addr_atext(':'));
 }
 
+/* One spelling per address: the domain lowercased, an internationalised
+ * domain as its A-labels whatever the case or form it came in. */
+static void test_canon(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} rows[] = {
+	    {"user@xn--bcher-kva.example", "user@xn--bcher-kva.example"},
+	    {"User@XN--BCHER-KVA.EXAMPLE", "User@xn--bcher-kva.example"},
+	    {"user@b\xc3\xbc" "cher.example", "user@xn--bcher-kva.example"},
+	    {"anna@B\xc3\x9c" "CHER.EXAMPLE", "anna@xn--bcher-kva.example"},
+	    /* NFD (u + combining diaeresis) is the same domain */
+	    {"anna@bu\xcc\x88" "cher.example", "anna@xn--bcher-kva.example"},
+	    {"\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.example",
+	     "\xe7\x94\xa8\xe6\x88\xb7@xn--fsqu00a.example"},
+	    /* the local part is never changed */
+	    {"\xc3\x84rger@Example.COM", "\xc3\x84rger@example.com"},
+	    {"jane@[192.0.2.10]", "jane@[192.0.2.10]"},
+	    {"no-at-sign", "no-at-sign"},
+	};
+	struct rb_arena *a = rb_arena_new();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *in = rb_arena_strdup(a, rows[i].in);
+
+		CHECK_STR(rows[i].in, "rb_addr_canon", rb_addr_canon(a, in),
+			  rows[i].want);
+	}
+	CHECK_STR("NULL", "rb_addr_canon", rb_addr_canon(a, NULL), NULL);
+	rb_arena_free(&a);
+}
+
+/* The UTF-8 spelling of an A-label domain, to find it in a notice. */
+static void test_unicode(void **state)
+{
+	struct rb_arena *a = rb_arena_new();
+
+	(void)state;
+	CHECK_STR("a-label", "rb_addr_unicode",
+		  rb_addr_unicode(a, "ben@xn--bcher-kva.example"),
+		  "ben@b\xc3\xbc" "cher.example");
+	CHECK_STR("upper", "rb_addr_unicode",
+		  rb_addr_unicode(a, "Ben@XN--BCHER-KVA.example"),
+		  "Ben@b\xc3\xbc" "cher.example");
+	CHECK_STR("ascii", "rb_addr_unicode",
+		  rb_addr_unicode(a, "ben@example.com"), NULL);
+	CHECK_STR("bad", "rb_addr_unicode",
+		  rb_addr_unicode(a, "ben@xn--.example"), NULL);
+	CHECK_STR("NULL", "rb_addr_unicode", rb_addr_unicode(a, NULL), NULL);
+	rb_arena_free(&a);
+}
+
+/* Comments, folding and mailto: around or inside a field's addr-spec go;
+ * all of these lost the recipient's DSN block before. */
+static void test_field_clean(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} rows[] = {
+	    {"rfc822; jane(sales)@example.com", "rfc822; jane@example.com"},
+	    {"rfc822; jane@(mx)example.com", "rfc822; jane@example.com"},
+	    {"rfc822; jane@example.com (Jane (J) Doe)", "rfc822; jane@example.com "},
+	    {"rfc822; <mailto:jane@example.com>", "rfc822; <jane@example.com>"},
+	    {"rfc822; MAILTO:jane@example.com", "rfc822; jane@example.com"},
+	    {"rfc822; <jane@\r\n example.com>", "rfc822; <jane@example.com>"},
+	    {"rfc822; jane @ example.com", "rfc822; jane@example.com"},
+	    {"rfc822; \"a (b)\"@example.com", "rfc822; \"a (b)\"@example.com"},
+	    {"rfc822; \"x\\\"(y\"@example.com", "rfc822; \"x\\\"(y\"@example.com"},
+	    {"rfc822; jane@example.com", "rfc822; jane@example.com"},
+	    {"", ""},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char buf[128];
+
+		snprintf(buf, sizeof(buf), "%s", rows[i].in);
+		rb_addr_field_clean(buf);
+		CHECK_STR(rows[i].in, "rb_addr_field_clean", buf, rows[i].want);
+	}
+}
+
+/* Recipients found in two spellings are one result, the failure wins. */
+static void test_canon_rcpts(void **state)
+{
+	struct rb_report *r = rb_report_new();
+	struct rb_rcpt *rc;
+
+	(void)state;
+	rc = rb_report_add_rcpt(r, 10);
+	rc->recipient = rb_arena_strdup(r->arena, "ben@b\xc3\xbc" "cher.example");
+	rc->kind = RB_KIND_DELAY;
+	rc = rb_report_add_rcpt(r, 10);
+	rc->recipient = rb_arena_strdup(r->arena, "other@example.com");
+	rc->kind = RB_KIND_BOUNCE;
+	rc = rb_report_add_rcpt(r, 10);
+	rc->recipient = rb_arena_strdup(r->arena, "ben@XN--BCHER-KVA.example");
+	rc->original_recipient =
+		rb_arena_strdup(r->arena, "alias@B\xc3\x9c" "CHER.example");
+	rc->kind = RB_KIND_BOUNCE;
+	rb_report_canon_rcpts(r);
+	assert_int_equal(r->n_rcpts, 2);
+	CHECK_STR("rcpt 0", "rb_report_canon_rcpts", r->rcpts[0].recipient,
+		  "ben@xn--bcher-kva.example");
+	assert_int_equal(r->rcpts[0].kind, RB_KIND_BOUNCE);
+	CHECK_STR("orcpt 0", "rb_report_canon_rcpts",
+		  r->rcpts[0].original_recipient, "alias@xn--bcher-kva.example");
+	CHECK_STR("rcpt 1", "rb_report_canon_rcpts", r->rcpts[1].recipient,
+		  "other@example.com");
+	rb_report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +359,10 @@ int main(void)
 	    cmocka_unit_test(test_verp),
 	    cmocka_unit_test(test_ipv4),
 	    cmocka_unit_test(test_atext),
+	    cmocka_unit_test(test_canon),
+	    cmocka_unit_test(test_unicode),
+	    cmocka_unit_test(test_field_clean),
+	    cmocka_unit_test(test_canon_rcpts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
