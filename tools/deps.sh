@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config python3
       libgmime-3.0-dev libetpan-dev libpq-dev libpcre2-dev libconfig-dev
       libidn2-dev libcmocka-dev postgresql-15 dovecot-imapd clang
-      libclang-rt-14-dev       postfix)
+      libclang-rt-14-dev postfix)
 
 missing=()
 for p in "${PKGS[@]}"; do
