@@ -1278,6 +1278,19 @@ static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 	return rb_arena_strndup(r->arena, first, (size_t)(first_e - first));
 }
 
+/* Delay words that say "delayed" wherever they stand, in the text or
+ * the Subject (zh-TW, vi, id, th, he, ar, fa). */
+static const char *const delay_words_any[] = {
+	"\xe5\xbb\xb6\xe9\x81\xb2", /* 延遲 */
+	"tr\xc3\xac ho\xc3\xa3n", /* trì hoãn */
+	"tertunda",
+	"\xe0\xb8\xa5\xe0\xb9\x88\xe0\xb8\xb2\xe0\xb8\x8a\xe0\xb9\x89\xe0\xb8\xb2", /* ล่าช้า */
+	"\xd7\x9e\xd7\xaa\xd7\xa2\xd7\x9b\xd7\x91", /* מתעכב */
+	"\xd7\xa2\xd7\x99\xd7\x9b\xd7\x95\xd7\x91", /* עיכוב */
+	"\xd8\xaa\xd8\xa3\xd8\xae\xd8\xb1", /* تأخر */
+	"\xd8\xaa\xd8\xa3\xd8\xae\xdb\x8c\xd8\xb1", /* تأخیر */
+};
+
 /* Does the notice say the message is still being retried ("will retry",
  * "has not yet been delivered"), in English or in the words of localised
  * templates? Only phrases that a final failure never contains: no "will
@@ -1338,17 +1351,11 @@ static bool text_says_delay(const char *t, size_t len)
 		"oneskor",
 		"odgo\xc4\x91" "en", /* odgođen */
 		"odlo\xc5\xbe" "en", /* odložen */
-		"\xe5\xbb\xb6\xe9\x81\xb2", /* 延遲 */
-		"tr\xc3\xac ho\xc3\xa3n", /* trì hoãn */
-		"tertunda",
-		"\xe0\xb8\xa5\xe0\xb9\x88\xe0\xb8\xb2\xe0\xb8\x8a\xe0\xb9\x89\xe0\xb8\xb2", /* ล่าช้า */
-		"\xd7\x9e\xd7\xaa\xd7\xa2\xd7\x9b\xd7\x91", /* מתעכב */
-		"\xd7\xa2\xd7\x99\xd7\x9b\xd7\x95\xd7\x91", /* עיכוב */
-		"\xd8\xaa\xd8\xa3\xd8\xae\xd8\xb1", /* تأخر */
-		"\xd8\xaa\xd8\xa3\xd8\xae\xdb\x8c\xd8\xb1", /* تأخیر */
 	};
 
-	return rb_contains_any(t, len, words, sizeof(words) / sizeof(words[0]));
+	return rb_contains_any(t, len, words, sizeof(words) / sizeof(words[0])) ||
+	       rb_contains_any(t, len, delay_words_any,
+			       sizeof(delay_words_any) / sizeof(delay_words_any[0]));
 }
 
 /*
@@ -1381,16 +1388,9 @@ static bool subject_says_delay(const struct rb_report *r)
 		"oneskor",
 		"odgo\xc4\x91", /* odgođ */
 		"odlo\xc5\xbe", /* odlož */
-		/* zh-TW, vi, id, ms, th, he, ar, fa */
-		"\xe5\xbb\xb6\xe9\x81\xb2", /* 延遲 */
-		"tr\xc3\xac ho\xc3\xa3n", /* trì hoãn */
-		"tertunda",
+		/* ms (also "suspended", so never read in the text); zh-TW,
+		 * vi, id, th, he, ar, fa: delay_words_any */
 		"ditangguhkan",
-		"\xe0\xb8\xa5\xe0\xb9\x88\xe0\xb8\xb2\xe0\xb8\x8a\xe0\xb9\x89\xe0\xb8\xb2", /* ล่าช้า */
-		"\xd7\x9e\xd7\xaa\xd7\xa2\xd7\x9b\xd7\x91", /* מתעכב */
-		"\xd7\xa2\xd7\x99\xd7\x9b\xd7\x95\xd7\x91", /* עיכוב */
-		"\xd8\xaa\xd8\xa3\xd8\xae\xd8\xb1", /* تأخر */
-		"\xd8\xaa\xd8\xa3\xd8\xae\xdb\x8c\xd8\xb1", /* تأخیر */
 	};
 	const char *s = r->subject, *o;
 	size_t n;
@@ -1401,7 +1401,9 @@ static bool subject_says_delay(const struct rb_report *r)
 	if (r->orig.subject != NULL && r->orig.subject[0] != '\0' &&
 	    (o = strstr(s, r->orig.subject)) != NULL)
 		n = (size_t)(o - s);
-	return rb_contains_any(s, n, words, sizeof(words) / sizeof(words[0]));
+	return rb_contains_any(s, n, words, sizeof(words) / sizeof(words[0])) ||
+	       rb_contains_any(s, n, delay_words_any,
+			       sizeof(delay_words_any) / sizeof(delay_words_any[0]));
 }
 
 /*

@@ -67,13 +67,24 @@ static void unquote_local(char *s)
 	memmove(s + n, at, strlen(at) + 1);
 }
 
+/* @addr up to and including its '@' (@at), then @domain, in @a. */
+static char *with_domain(struct rb_arena *a, const char *addr, const char *at,
+			 const char *domain)
+{
+	size_t lp = (size_t)(at - addr) + 1;
+	char *out = rb_arena_alloc(a, lp + strlen(domain) + 1);
+
+	memcpy(out, addr, lp);
+	strcpy(out + lp, domain);
+	return out;
+}
+
 char *rb_addr_canon(struct rb_arena *a, char *addr)
 {
 	char *at = addr != NULL ? strrchr(addr, '@') : NULL;
 	char *idn = NULL;
 	char *out;
 	bool ascii = true;
-	size_t lp;
 
 	if (at == NULL)
 		return addr;
@@ -89,10 +100,7 @@ char *rb_addr_canon(struct rb_arena *a, char *addr)
 		idn2_free(idn);
 		return addr;
 	}
-	lp = (size_t)(at - addr) + 1;
-	out = rb_arena_alloc(a, lp + strlen(idn) + 1);
-	memcpy(out, addr, lp);
-	strcpy(out + lp, idn);
+	out = with_domain(a, addr, at, idn);
 	idn2_free(idn);
 	rb_str_lower(strrchr(out, '@'));
 	return out;
@@ -102,7 +110,6 @@ char *rb_addr_unicode(struct rb_arena *a, const char *addr)
 {
 	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
 	char *u = NULL, *out;
-	size_t lp;
 
 	if (at == NULL || rb_memcasemem(at, strlen(at), "xn--") == NULL)
 		return NULL;
@@ -112,10 +119,7 @@ char *rb_addr_unicode(struct rb_arena *a, const char *addr)
 		idn2_free(u);
 		return NULL;
 	}
-	lp = (size_t)(at - addr) + 1;
-	out = rb_arena_alloc(a, lp + strlen(u) + 1);
-	memcpy(out, addr, lp);
-	strcpy(out + lp, u);
+	out = with_domain(a, addr, at, u);
 	idn2_free(u);
 	return out;
 }
