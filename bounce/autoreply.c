@@ -61,6 +61,11 @@ static bool looks_like_failure(const struct rb_report *r)
 			  rb_memcasemem(f, strlen(f), "postmaster@") ||
 			  rb_memcasemem(f, strlen(f), "mail delivery")))
 		return true;
+	/* a notice that returns the message and quotes a server's failure
+	 * code is a failure report whatever its headers say (LISTSERV and
+	 * list servers mark their member-bounce reports Auto-Submitted) */
+	if (r->orig.found_in != NULL && rb_text_has_failure_code(r))
+		return true;
 	static const char *const marks[] = {
 		"undeliver", "delivery status notification", "returned mail",
 		"failure notice", "delivery failure", "mail delivery failed",
@@ -96,16 +101,27 @@ static bool held_for_verification(const struct rb_report *r)
 		"challenge/response", "until the list moderator can review",
 		"held for moderator approval", "awaits moderator approval",
 		"is being held for approval",
+		/* list and group moderation queues: Mailman 3, Google Groups,
+		 * groups.io, LISTSERV, Sympa, ezmlm, Majordomo, Exchange */
+		"held for moderator review", "awaiting moderator approval",
+		"is awaiting approval", "requires the approval of the moderator",
+		"submitted to the moderator", "queued for moderator approval",
+		"forwarded to the list's moderator", "until a moderator approves",
+		"pending moderator approval", "in emergency hold mode",
 		/* cPanel BoxTrapper's verify template: "... requires that you
 		 * verify that you are a real live human being and not a spam
 		 * source" */
 		"you are a real live human",
 	};
 	size_t n = r->expl_len < 4096 ? r->expl_len : 4096;
+	char flat[4097];
 
 	if (r->text == NULL || n == 0)
 		return false;
-	return rb_contains_any(r->text, n, marks,
+	/* white space squeezed: a template wraps its sentence anywhere
+	 * ("forwarded to the\nlist's moderator(s)") */
+	n = rb_str_squeeze_copy(flat, r->text, n);
+	return rb_contains_any(flat, n, marks,
 			       sizeof(marks) / sizeof(marks[0]));
 }
 

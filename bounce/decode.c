@@ -96,6 +96,13 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 		"no such user", "user unknown", "unknown user",
 		"invalid user address", "mailbox is full", "mailbox full",
 		"not a member of this mailing list", "message could not be sent",
+		/* a list manager refusing a post */
+		"not allowed to post", "not allowed to send messages to list",
+		"not authorized to send mail to", "non-member submission",
+		"not from a list member", "restricted to subscribers",
+		"not accepted by the moderator", "rejected by the list moderator",
+		"rejected by a moderator", "rejected by the moderator",
+		"only subscribers may post", "not accepted by the group",
 		"delivery to the following recipient",
 		/* the same in the languages of localised notices */
 		"nicht zugestellt werden", "konnte nicht zugestellt",
@@ -1514,6 +1521,54 @@ static bool under_transient_heading(const struct rb_report *r,
 	return false;
 }
 
+/*
+ * The returned message's author is who sent it, never a recipient that
+ * failed: a list manager's refusal names the poster ("You are not
+ * authorized to send mail to the X list from your a@b account"), and an
+ * address at the start of that line is no failed address. Dropped when
+ * the notice calls it the reader's own ("your a@b") and the message was
+ * not also addressed to its author.
+ */
+static bool named_as_yours(const struct rb_report *r, const char *addr)
+{
+	const char *t = r->text, *end = r->text + r->expl_len, *hit;
+	size_t al = strlen(addr);
+
+	for (const char *p = t; p < end &&
+	     (hit = rb_memcasemem(p, (size_t)(end - p), addr)) != NULL;
+	     p = hit + al) {
+		const char *b = hit;
+
+		while (b > t && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' ||
+				 b[-1] == '\r' || b[-1] == '<'))
+			b--;
+		if (b - t >= 5 && rb_strncasecmp(b - 4, "your", 4) == 0 &&
+		    !((b[-5] >= 'a' && b[-5] <= 'z') || (b[-5] >= 'A' && b[-5] <= 'Z')))
+			return true;
+	}
+	return false;
+}
+
+static void drop_poster(struct rb_report *r)
+{
+	const char *from = r->orig.from;
+	size_t w = 0;
+
+	if (from == NULL || r->text == NULL ||
+	    (r->orig.to != NULL && rb_strcasecmp(r->orig.to, from) == 0) ||
+	    !named_as_yours(r, from))
+		return;
+	for (size_t i = 0; i < r->n_rcpts; i++) {
+		if (r->rcpts[i].recipient != NULL &&
+		    rb_strcasecmp(r->rcpts[i].recipient, from) == 0)
+			continue;
+		if (w != i)
+			r->rcpts[w] = r->rcpts[i];
+		w++;
+	}
+	r->n_rcpts = w;
+}
+
 void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 {
 	size_t elen;
@@ -1530,6 +1585,7 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 			break;
 		}
 	}
+	drop_poster(r);
 	if (r->n_rcpts == 0 && r->orig.to != NULL) {
 		struct rb_rcpt *rc = rb_dec_add(r, c, r->orig.to);
 

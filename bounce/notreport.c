@@ -141,9 +141,48 @@ static bool mua_notification(const char *s)
 /* Bulk or list mail (a newsletter that talks about bounces): a list
  * header. A list manager's own notices to a poster (X-List-Administrivia,
  * "your message was rejected") are no newsletter. */
+/* From a list manager's own address: LIST-owner@, LIST-bounces@,
+ * LIST-request@, owner-LIST@, or the manager itself (sympa@, listserv@,
+ * majordomo@, mailman@). */
+static bool list_manager_from(const struct rb_report *r)
+{
+	static const char *const suffix[] = {
+		"-owner", "-bounces", "-request", "-admin",
+	};
+	static const char *const name[] = {
+		"sympa", "listserv", "majordomo", "mailman",
+	};
+	const char *a = r->from, *at;
+	size_t ll;
+
+	if (a == NULL || (at = strchr(a, '@')) == NULL)
+		return false;
+	ll = (size_t)(at - a);
+	if (ll > 6 && rb_strncasecmp(a, "owner-", 6) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		size_t n = strlen(suffix[i]);
+
+		if (ll > n && rb_strncasecmp(at - n, suffix[i], n) == 0)
+			return true;
+	}
+	for (size_t i = 0; i < sizeof(name) / sizeof(name[0]); i++) {
+		if (ll == strlen(name[i]) && rb_strncasecmp(a, name[i], ll) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool bulk_mail(const struct rb_report *r)
 {
 	if (rb_report_header(r, "X-List-Administrivia") != NULL)
+		return false;
+	/* a list manager's notice that returns the poster's message as an
+	 * attachment (Mailman and Sympa put List-Id on their notices too):
+	 * no newsletter attaches the relay's own message */
+	if (r->orig.found_in != NULL &&
+	    strcmp(r->orig.found_in, "message/rfc822") == 0 &&
+	    list_manager_from(r))
 		return false;
 	return rb_report_header(r, "List-Unsubscribe") != NULL ||
 	       rb_report_header(r, "List-Id") != NULL;
@@ -469,7 +508,10 @@ const char *rb_not_report_why(const struct rb_report *r)
 		return "a reply or forward by a person";
 	if (ordinary && bulk_mail(r))
 		return "list or bulk mail";
-	if (ordinary && auto_submitted(r))
+	/* a list server's report on a member's failure is Auto-Submitted
+	 * too, but it returns the message and quotes the server's code */
+	if (ordinary && auto_submitted(r) &&
+	    !(r->orig.found_in != NULL && rb_text_has_failure_code(r)))
 		return "an application's automatic message";
 	/* delivery-status fields outside any delivery-status part of this
 	 * message (the caller only asks then): inside an attached message */
