@@ -156,6 +156,45 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 			       sizeof(text) / sizeof(text[0]));
 }
 
+/* an address character: the local part's atext or the @ */
+static bool addr_char(char ch)
+{
+	return ch == '@' || rb_addr_atext((unsigned char)ch);
+}
+
+/* a character that continues an address next to a match; quotes and
+ * non-ASCII text (CJK, guillemets) around an address do not */
+static bool addr_cont(char ch)
+{
+	return addr_char(ch) && (unsigned char)ch < 0x80 && ch != '\'' &&
+	       ch != '`';
+}
+
+const char *rb_dec_find_addr(const char *h, size_t n, const char *addr)
+{
+	const char *p = h, *end = h + n, *hit;
+	size_t al = addr ? strlen(addr) : 0;
+
+	if (h == NULL || al == 0)
+		return NULL;
+	while (p < end &&
+	       (hit = rb_memcasemem(p, (size_t)(end - p), addr)) != NULL) {
+		const char *a = hit + al;
+
+		p = hit + 1;
+		/* "joann@x" is not "ann@x"; "x.ann@x" neither */
+		if (hit > h && addr_cont(hit[-1]) &&
+		    (hit[-1] != '.' || (hit - 1 > h && addr_cont(hit[-2]))))
+			continue;
+		/* "a@x.com" then ".au" is a longer domain, not a full stop */
+		if (a < end && addr_cont(*a) &&
+		    (*a != '.' || (a + 1 < end && addr_cont(a[1]) && a[1] != '.')))
+			continue;
+		return hit;
+	}
+	return NULL;
+}
+
 /* Does the line at @p name an address other than @rcpt (the next
  * recipient's block in a run of recipients)? */
 static bool next_line_names_other(const char *p, const char *end,
@@ -173,7 +212,7 @@ static bool next_line_names_other(const char *p, const char *end,
 	while (te < le && *te != ' ' && *te != '\t')
 		te++;
 	return memchr(tok, '@', (size_t)(te - tok)) != NULL &&
-	       rb_memcasemem(tok, (size_t)(te - tok), rcpt) == NULL;
+	       rb_dec_find_addr(tok, (size_t)(te - tok), rcpt) == NULL;
 }
 
 /* Is the line at @b a header or DSN field ("Final-Recipient: rfc822; a",
@@ -292,8 +331,8 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 	/* every mention of the address; the best one is a line that gives the
 	 * reason next to it ("addr... reason"), then any line that is not a
 	 * header or DSN field naming it */
-	for (p = t; p < end && (hit = rb_memcasemem(p, (size_t)(end - p),
-						    needle)) != NULL;
+	for (p = t; p < end && (hit = rb_dec_find_addr(p, (size_t)(end - p),
+						       needle)) != NULL;
 	     p = hit + 1) {
 		const char *lb = hit;
 		int score;
@@ -320,7 +359,7 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 	}
 	if (b == NULL)
 		return;
-	hit = rb_memcasemem(b, (size_t)(end - b), needle);
+	hit = rb_dec_find_addr(b, (size_t)(end - b), needle);
 	e = hit + alen;
 	/* the address alone on its line: the reason is on the next lines,
 	 * as long as they are indented (Exim folds its reply over several) */
@@ -390,7 +429,7 @@ const char *rb_decode_command_for(const struct rb_report *r,
 		return NULL;
 	end = t + r->expl_len;
 	for (p = t; p < end &&
-		    (hit = rb_memcasemem(p, (size_t)(end - p), rc->recipient));
+		    (hit = rb_dec_find_addr(p, (size_t)(end - p), rc->recipient));
 	     p = hit + 1) {
 		const char *b = hit, *e = hit, *cmd;
 		int back = 0;
@@ -1119,7 +1158,7 @@ static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
 	 * address before a rewrite), the text's address lines say which
 	 * address the remote server refused */
 	for (size_t i = 0; i < n && !named; i++)
-		named = rb_memcasemem(expl, len, addrs[i]) != NULL;
+		named = rb_dec_find_addr(expl, len, addrs[i]) != NULL;
 	if (!named && rb_memcasemem(expl, len, "address(es) failed") != NULL &&
 	    decode_generic(r, c, expl, len) > 0)
 		return r->n_rcpts - before;
@@ -1249,8 +1288,8 @@ static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 		for (const char *q = p; q + 9 <= e; q++) {
 			if ((q == p || !dig(q[-1])) && reply_with_status(q, e)) {
 				if (rc->recipient != NULL &&
-				    rb_memcasemem(p, (size_t)(e - p),
-						  rc->recipient) != NULL)
+				    rb_dec_find_addr(p, (size_t)(e - p),
+						     rc->recipient) != NULL)
 					return rb_arena_strndup(r->arena, p,
 								(size_t)(e - p));
 				/* a bare code stands in only when no line
@@ -1444,7 +1483,7 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 	char *d;
 
 	if (r->n_rcpts < 2 || rc->recipient == NULL ||
-	    (hit = rb_memcasemem(t, r->expl_len, rc->recipient)) == NULL)
+	    (hit = rb_dec_find_addr(t, r->expl_len, rc->recipient)) == NULL)
 		return NULL;
 	alen = strlen(rc->recipient);
 	b = hit;
@@ -1461,7 +1500,7 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 			const char *a = r->rcpts[k].recipient;
 
 			other = a != NULL && &r->rcpts[k] != rc &&
-				rb_memcasemem(n, (size_t)(nl - n), a) != NULL;
+				rb_dec_find_addr(n, (size_t)(nl - n), a) != NULL;
 		}
 		{
 			const char *q = n + rb_dec_indent_of(n, nl);
@@ -1494,7 +1533,7 @@ static bool under_transient_heading(const struct rb_report *r,
 	const char *t = r->text, *hit, *lb;
 
 	if (rc->recipient == NULL ||
-	    (hit = rb_memcasemem(t, r->expl_len, rc->recipient)) == NULL)
+	    (hit = rb_dec_find_addr(t, r->expl_len, rc->recipient)) == NULL)
 		return false;
 	for (lb = hit; lb > t;) {
 		const char *b = lb - 1, *q;
@@ -1560,7 +1599,7 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		if (rc->status[0] != '\0' && rc->status_from == NULL)
 			rc->status_from = "diagnostic";
 		if (rc->diagnostic == NULL && r->n_rcpts > 1 &&
-		    rb_memcasemem(r->text, elen, rc->recipient) != NULL) {
+		    rb_dec_find_addr(r->text, elen, rc->recipient) != NULL) {
 			/* named among others: its own stretch or nothing,
 			 * never the others' words */
 			rc->diagnostic = own_stretch(r, rc);
@@ -1611,11 +1650,6 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 
 /* An address character (atext or '@'): the ends of a name found in text
  * must not be the middle of a longer address. */
-static bool addr_char(char ch)
-{
-	return ch == '@' || rb_addr_atext((unsigned char)ch);
-}
-
 /* The address that starts after white space (one line end allowed) and
  * "<" at @p, before @e, or NULL. */
 static char *expansion_addr(struct rb_arena *a, const char *p, const char *e)

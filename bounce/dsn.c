@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bounce/decode.h"
+#include "bounce/decode_int.h"
 #include "bounce/dsn.h"
 #include "core/str.h"
 #include "parsers/addr.h"
@@ -285,11 +286,11 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 		 * spelling finds the reply under it (the key is made one
 		 * spelling again after decoding, rb_report_canon_rcpts) */
 		if (r->text != NULL && strstr(rcpt, "xn--") != NULL &&
-		    rb_memcasemem(r->text, r->expl_len, rcpt) == NULL) {
+		    rb_dec_find_addr(r->text, r->expl_len, rcpt) == NULL) {
 			char *u = rb_addr_unicode(r->arena, rcpt);
 
 			if (u != NULL &&
-			    rb_memcasemem(r->text, r->expl_len, u) != NULL)
+			    rb_dec_find_addr(r->text, r->expl_len, u) != NULL)
 				rcpt = u;
 		}
 		/* the same recipient twice in one DSN is one result: the
