@@ -4,6 +4,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounce/decode.h"
@@ -124,6 +125,26 @@ void rb_dsn_codes_from_diagnostic(struct rb_rcpt *rc)
 			rc->status_from = "diagnostic";
 		}
 	}
+}
+
+/* Does the text found for @rc give a code of another kind of failure
+ * than the block's own specific Status ("5.1.1" in the block, "552 5.2.2
+ * Mailbox full" next to the address in the text)? The delivery-status
+ * part speaks for each recipient; the words of a text that contradicts
+ * it are another recipient's or wrong, and would decide the reason. */
+static bool text_disagrees(const struct rb_rcpt *rc)
+{
+	char st[RB_STATUS_MAX];
+	size_t off;
+
+	if (rc->diagnostic == NULL || rc->status[0] == '\0' ||
+	    strcmp(rc->status + 1, ".0.0") == 0 ||
+	    status_in(rc->diagnostic, true, st, &off) != 0)
+		return false;
+	return st[0] == rc->status[0] && strcmp(st + 1, ".0.0") != 0 &&
+	       strchr(st, '.') != NULL && strchr(rc->status, '.') != NULL &&
+	       strtol(strchr(st, '.') + 1, NULL, 10) !=
+		       strtol(strchr(rc->status, '.') + 1, NULL, 10);
 }
 
 /* Sendmail delivers to a program ("|procmail ...") and reports it in
@@ -336,8 +357,11 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			rc->category = rb_str_lower(rb_arena_strdup(r->arena, v));
 		if ((v = rb_fblock_get(b, "Last-Attempt-Date")) != NULL)
 			rc->last_attempt = rb_arena_strdup(r->arena, v);
-		if (rc->diagnostic == NULL)
+		if (rc->diagnostic == NULL) {
 			rb_decode_diagnostic_for(r, rc);
+			if (text_disagrees(rc))
+				rc->diagnostic = NULL;
+		}
 		if (rc->diagnostic == NULL &&
 		    (v = rb_fblock_get(b, "X-Actual-Recipient")) != NULL)
 			program_diagnostic(r, rc, v);
