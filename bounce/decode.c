@@ -1476,6 +1476,26 @@ static bool success_notice(const char *t, size_t n)
  * ">>> RCPT To:"), which belong to no one recipient. NULL with one
  * recipient or when the stretch says no more than the address.
  */
+/* Is the address at @hit (length @alen) alone on its line, with no more
+ * than quotes, brackets, bullets and punctuation around it? */
+static bool lone_mention(const char *t, const char *end, const char *hit,
+			 size_t alen)
+{
+	const char *lb = hit, *le = hit + alen;
+
+	while (lb > t && lb[-1] != '\n')
+		lb--;
+	while (le < end && *le != '\n')
+		le++;
+	for (const char *q = lb; q < hit; q++)
+		if (strchr(" \t<>\"'*-:,;", *q) == NULL)
+			return false;
+	for (const char *q = hit + alen; q < le; q++)
+		if (strchr(" \t<>\"'*-:,;\r", *q) == NULL)
+			return false;
+	return true;
+}
+
 static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 {
 	const char *t = r->text, *end = r->text + r->expl_len, *hit, *b, *e;
@@ -1486,6 +1506,28 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 	    (hit = rb_dec_find_addr(t, r->expl_len, rc->recipient)) == NULL)
 		return NULL;
 	alen = strlen(rc->recipient);
+	/* the address alone on a line of a list ("Delivery to the following
+	 * recipients failed permanently:\n  a\n  b"): a later line that
+	 * gives words with it ("DNS Error: Domain name not found for b") is
+	 * its own */
+	if (lone_mention(t, end, hit, alen)) {
+		const char *h2 = hit + alen;
+
+		while (h2 < end &&
+		       (h2 = rb_dec_find_addr(h2, (size_t)(end - h2),
+					      rc->recipient)) != NULL) {
+			const char *lb = h2;
+
+			while (lb > t && lb[-1] != '\n')
+				lb--;
+			if (!lone_mention(t, end, h2, alen) &&
+			    !rb_dec_field_line(lb + strspn(lb, " \t"), end)) {
+				hit = h2;
+				break;
+			}
+			h2 += alen;
+		}
+	}
 	b = hit;
 	while (b > t && b[-1] != '\n')
 		b--;
@@ -1519,6 +1561,22 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 		e = end;
 	if ((size_t)(e - b) > RB_DEC_DIAG_MAX)
 		e = b + RB_DEC_DIAG_MAX;
+	/* a heading that ends the stretch with a colon introduces the next
+	 * recipient's block ("Delivery to the following recipient has been
+	 * delayed:"), not this one's words */
+	for (;;) {
+		const char *le = e, *lb;
+
+		while (le > hit && (le[-1] == '\n' || le[-1] == ' ' ||
+				    le[-1] == '\t' || le[-1] == '\r'))
+			le--;
+		lb = le;
+		while (lb > b && lb[-1] != '\n')
+			lb--;
+		if (lb <= hit || le[-1] != ':')
+			break;
+		e = lb;
+	}
 	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
 	rb_str_squeeze(d);
 	return strlen(d) < alen + 6 ? NULL : d;
@@ -1603,6 +1661,10 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 			/* named among others: its own stretch or nothing,
 			 * never the others' words */
 			rc->diagnostic = own_stretch(r, rc);
+			/* its stretch may carry the codes its line lacked */
+			rb_dsn_codes_from_diagnostic(rc);
+			if (rc->status[0] != '\0' && rc->status_from == NULL)
+				rc->status_from = "diagnostic";
 		} else if (rc->diagnostic == NULL) {
 			char *s = rb_arena_strndup(r->arena, r->text,
 						   elen < RB_DEC_DIAG_MAX ? elen : RB_DEC_DIAG_MAX);
