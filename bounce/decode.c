@@ -1501,6 +1501,7 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 	const char *t = r->text, *end = r->text + r->expl_len, *hit, *b, *e;
 	size_t alen;
 	char *d;
+	bool para = false; /* the words' own paragraph only */
 
 	if (r->n_rcpts < 2 || rc->recipient == NULL ||
 	    (hit = rb_dec_find_addr(t, r->expl_len, rc->recipient)) == NULL)
@@ -1523,6 +1524,7 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 			if (!lone_mention(t, end, h2, alen) &&
 			    !rb_dec_field_line(lb + strspn(lb, " \t"), end)) {
 				hit = h2;
+				para = true;
 				break;
 			}
 			h2 += alen;
@@ -1553,7 +1555,8 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 			     strncmp(q, "<<<", 3) == 0 || strncmp(q, "...", 3) == 0))
 				other = true;
 		}
-		if (other || n >= end)
+		if (other || n >= end ||
+		    (para && rb_dec_indent_of(n, nl) == (size_t)(nl - n)))
 			break;
 		e = nl;
 	}
