@@ -163,6 +163,45 @@ bool rb_decode_is_failure_notice(const struct rb_report *r)
 			       sizeof(text) / sizeof(text[0]));
 }
 
+/* an address character: the local part's atext or the @ */
+static bool addr_char(char ch)
+{
+	return ch == '@' || rb_addr_atext((unsigned char)ch);
+}
+
+/* a character that continues an address next to a match; quotes and
+ * non-ASCII text (CJK, guillemets) around an address do not */
+static bool addr_cont(char ch)
+{
+	return addr_char(ch) && (unsigned char)ch < 0x80 && ch != '\'' &&
+	       ch != '`';
+}
+
+const char *rb_dec_find_addr(const char *h, size_t n, const char *addr)
+{
+	const char *p = h, *end = h + n, *hit;
+	size_t al = addr ? strlen(addr) : 0;
+
+	if (h == NULL || al == 0)
+		return NULL;
+	while (p < end &&
+	       (hit = rb_memcasemem(p, (size_t)(end - p), addr)) != NULL) {
+		const char *a = hit + al;
+
+		p = hit + 1;
+		/* "joann@x" is not "ann@x"; "x.ann@x" neither */
+		if (hit > h && addr_cont(hit[-1]) &&
+		    (hit[-1] != '.' || (hit - 1 > h && addr_cont(hit[-2]))))
+			continue;
+		/* "a@x.com" then ".au" is a longer domain, not a full stop */
+		if (a < end && addr_cont(*a) &&
+		    (*a != '.' || (a + 1 < end && addr_cont(a[1]) && a[1] != '.')))
+			continue;
+		return hit;
+	}
+	return NULL;
+}
+
 /* Does the line at @p name an address other than @rcpt (the next
  * recipient's block in a run of recipients)? */
 static bool next_line_names_other(const char *p, const char *end,
@@ -180,7 +219,7 @@ static bool next_line_names_other(const char *p, const char *end,
 	while (te < le && *te != ' ' && *te != '\t')
 		te++;
 	return memchr(tok, '@', (size_t)(te - tok)) != NULL &&
-	       rb_memcasemem(tok, (size_t)(te - tok), rcpt) == NULL;
+	       rb_dec_find_addr(tok, (size_t)(te - tok), rcpt) == NULL;
 }
 
 /* Is the line at @b a header or DSN field ("Final-Recipient: rfc822; a",
@@ -299,8 +338,8 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 	/* every mention of the address; the best one is a line that gives the
 	 * reason next to it ("addr... reason"), then any line that is not a
 	 * header or DSN field naming it */
-	for (p = t; p < end && (hit = rb_memcasemem(p, (size_t)(end - p),
-						    needle)) != NULL;
+	for (p = t; p < end && (hit = rb_dec_find_addr(p, (size_t)(end - p),
+						       needle)) != NULL;
 	     p = hit + 1) {
 		const char *lb = hit;
 		int score;
@@ -327,7 +366,7 @@ void rb_decode_diagnostic_for(struct rb_report *r, struct rb_rcpt *rc)
 	}
 	if (b == NULL)
 		return;
-	hit = rb_memcasemem(b, (size_t)(end - b), needle);
+	hit = rb_dec_find_addr(b, (size_t)(end - b), needle);
 	e = hit + alen;
 	/* the address alone on its line: the reason is on the next lines,
 	 * as long as they are indented (Exim folds its reply over several) */
@@ -397,7 +436,7 @@ const char *rb_decode_command_for(const struct rb_report *r,
 		return NULL;
 	end = t + r->expl_len;
 	for (p = t; p < end &&
-		    (hit = rb_memcasemem(p, (size_t)(end - p), rc->recipient));
+		    (hit = rb_dec_find_addr(p, (size_t)(end - p), rc->recipient));
 	     p = hit + 1) {
 		const char *b = hit, *e = hit, *cmd;
 		int back = 0;
@@ -1126,7 +1165,7 @@ static size_t decode_failed_header(struct rb_report *r, struct rb_classifier *c,
 	 * address before a rewrite), the text's address lines say which
 	 * address the remote server refused */
 	for (size_t i = 0; i < n && !named; i++)
-		named = rb_memcasemem(expl, len, addrs[i]) != NULL;
+		named = rb_dec_find_addr(expl, len, addrs[i]) != NULL;
 	if (!named && rb_memcasemem(expl, len, "address(es) failed") != NULL &&
 	    decode_generic(r, c, expl, len) > 0)
 		return r->n_rcpts - before;
@@ -1256,8 +1295,8 @@ static char *reply_line_for(struct rb_report *r, const struct rb_rcpt *rc)
 		for (const char *q = p; q + 9 <= e; q++) {
 			if ((q == p || !dig(q[-1])) && reply_with_status(q, e)) {
 				if (rc->recipient != NULL &&
-				    rb_memcasemem(p, (size_t)(e - p),
-						  rc->recipient) != NULL)
+				    rb_dec_find_addr(p, (size_t)(e - p),
+						     rc->recipient) != NULL)
 					return rb_arena_strndup(r->arena, p,
 								(size_t)(e - p));
 				/* a bare code stands in only when no line
@@ -1446,16 +1485,60 @@ static bool success_notice(const char *t, size_t n)
  * ">>> RCPT To:"), which belong to no one recipient. NULL with one
  * recipient or when the stretch says no more than the address.
  */
+/* Is the address at @hit (length @alen) alone on its line, with no more
+ * than quotes, brackets, bullets and punctuation around it? */
+static bool lone_mention(const char *t, const char *end, const char *hit,
+			 size_t alen)
+{
+	const char *lb = hit, *le = hit + alen;
+
+	while (lb > t && lb[-1] != '\n')
+		lb--;
+	while (le < end && *le != '\n')
+		le++;
+	for (const char *q = lb; q < hit; q++)
+		if (strchr(" \t<>\"'*-:,;", *q) == NULL)
+			return false;
+	for (const char *q = hit + alen; q < le; q++)
+		if (strchr(" \t<>\"'*-:,;\r", *q) == NULL)
+			return false;
+	return true;
+}
+
 static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 {
 	const char *t = r->text, *end = r->text + r->expl_len, *hit, *b, *e;
 	size_t alen;
 	char *d;
+	bool para = false; /* the words' own paragraph only */
 
 	if (r->n_rcpts < 2 || rc->recipient == NULL ||
-	    (hit = rb_memcasemem(t, r->expl_len, rc->recipient)) == NULL)
+	    (hit = rb_dec_find_addr(t, r->expl_len, rc->recipient)) == NULL)
 		return NULL;
 	alen = strlen(rc->recipient);
+	/* the address alone on a line of a list ("Delivery to the following
+	 * recipients failed permanently:\n  a\n  b"): a later line that
+	 * gives words with it ("DNS Error: Domain name not found for b") is
+	 * its own */
+	if (lone_mention(t, end, hit, alen)) {
+		const char *h2 = hit + alen;
+
+		while (h2 < end &&
+		       (h2 = rb_dec_find_addr(h2, (size_t)(end - h2),
+					      rc->recipient)) != NULL) {
+			const char *lb = h2;
+
+			while (lb > t && lb[-1] != '\n')
+				lb--;
+			if (!lone_mention(t, end, h2, alen) &&
+			    !rb_dec_field_line(lb + strspn(lb, " \t"), end)) {
+				hit = h2;
+				para = true;
+				break;
+			}
+			h2 += alen;
+		}
+	}
 	b = hit;
 	while (b > t && b[-1] != '\n')
 		b--;
@@ -1470,7 +1553,7 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 			const char *a = r->rcpts[k].recipient;
 
 			other = a != NULL && &r->rcpts[k] != rc &&
-				rb_memcasemem(n, (size_t)(nl - n), a) != NULL;
+				rb_dec_find_addr(n, (size_t)(nl - n), a) != NULL;
 		}
 		{
 			const char *q = n + rb_dec_indent_of(n, nl);
@@ -1481,7 +1564,8 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 			     strncmp(q, "<<<", 3) == 0 || strncmp(q, "...", 3) == 0))
 				other = true;
 		}
-		if (other || n >= end)
+		if (other || n >= end ||
+		    (para && rb_dec_indent_of(n, nl) == (size_t)(nl - n)))
 			break;
 		e = nl;
 	}
@@ -1489,6 +1573,22 @@ static char *own_stretch(struct rb_report *r, const struct rb_rcpt *rc)
 		e = end;
 	if ((size_t)(e - b) > RB_DEC_DIAG_MAX)
 		e = b + RB_DEC_DIAG_MAX;
+	/* a heading that ends the stretch with a colon introduces the next
+	 * recipient's block ("Delivery to the following recipient has been
+	 * delayed:"), not this one's words */
+	for (;;) {
+		const char *le = e, *lb;
+
+		while (le > hit && (le[-1] == '\n' || le[-1] == ' ' ||
+				    le[-1] == '\t' || le[-1] == '\r'))
+			le--;
+		lb = le;
+		while (lb > b && lb[-1] != '\n')
+			lb--;
+		if (lb <= hit || le[-1] != ':')
+			break;
+		e = lb;
+	}
 	d = rb_arena_strndup(r->arena, b, (size_t)(e - b));
 	rb_str_squeeze(d);
 	return strlen(d) < alen + 6 ? NULL : d;
@@ -1503,7 +1603,7 @@ static bool under_transient_heading(const struct rb_report *r,
 	const char *t = r->text, *hit, *lb;
 
 	if (rc->recipient == NULL ||
-	    (hit = rb_memcasemem(t, r->expl_len, rc->recipient)) == NULL)
+	    (hit = rb_dec_find_addr(t, r->expl_len, rc->recipient)) == NULL)
 		return false;
 	for (lb = hit; lb > t;) {
 		const char *b = lb - 1, *q;
@@ -1618,10 +1718,14 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 		if (rc->status[0] != '\0' && rc->status_from == NULL)
 			rc->status_from = "diagnostic";
 		if (rc->diagnostic == NULL && r->n_rcpts > 1 &&
-		    rb_memcasemem(r->text, elen, rc->recipient) != NULL) {
+		    rb_dec_find_addr(r->text, elen, rc->recipient) != NULL) {
 			/* named among others: its own stretch or nothing,
 			 * never the others' words */
 			rc->diagnostic = own_stretch(r, rc);
+			/* its stretch may carry the codes its line lacked */
+			rb_dsn_codes_from_diagnostic(rc);
+			if (rc->status[0] != '\0' && rc->status_from == NULL)
+				rc->status_from = "diagnostic";
 		} else if (rc->diagnostic == NULL) {
 			char *s = rb_arena_strndup(r->arena, r->text,
 						   elen < RB_DEC_DIAG_MAX ? elen : RB_DEC_DIAG_MAX);
@@ -1669,11 +1773,6 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 
 /* An address character (atext or '@'): the ends of a name found in text
  * must not be the middle of a longer address. */
-static bool addr_char(char ch)
-{
-	return ch == '@' || rb_addr_atext((unsigned char)ch);
-}
-
 /* The address that starts after white space (one line end allowed) and
  * "<" at @p, before @e, or NULL. */
 static char *expansion_addr(struct rb_arena *a, const char *p, const char *e)

@@ -25,6 +25,10 @@
  * "To: a")? Such a line names the address but says nothing about the
  * failure. */
 bool rb_dec_field_line(const char *b, const char *end);
+/* The first place in @h (length @n) that names @addr as a whole address,
+ * not inside a longer one ("ann@x" in "joann@x", "a@x.com" in
+ * "a@x.com.au"), or NULL. */
+const char *rb_dec_find_addr(const char *h, size_t n, const char *addr);
 
 /* Is @a, found loose in the text, more likely the sender's or the
  * bounce's own address (the daemon, the envelope recipient, the

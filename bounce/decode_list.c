@@ -187,6 +187,9 @@ static char *item_address(struct rb_report *r, const char *q, const char *le,
 		return NULL;
 	if (te > q && te[-1] == ':')
 		te--;
+	/* Exchange 2003 quotes each item: "'a@x' on 6/5/2024 10:20 AM" */
+	if (te - q > 1 && te[-1] == '\'' && q[-1] == '\'')
+		te--;
 	addr = rb_addr_extract(r->arena, rb_arena_strndup(r->arena, q,
 							  (size_t)(te - q)));
 	if (addr == NULL || strlen(addr) != (size_t)(te - q) ||

@@ -4,9 +4,11 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounce/decode.h"
+#include "bounce/decode_int.h"
 #include "bounce/dsn.h"
 #include "core/str.h"
 #include "parsers/addr.h"
@@ -123,6 +125,26 @@ void rb_dsn_codes_from_diagnostic(struct rb_rcpt *rc)
 			rc->status_from = "diagnostic";
 		}
 	}
+}
+
+/* Does the text found for @rc give a code of another kind of failure
+ * than the block's own specific Status ("5.1.1" in the block, "552 5.2.2
+ * Mailbox full" next to the address in the text)? The delivery-status
+ * part speaks for each recipient; the words of a text that contradicts
+ * it are another recipient's or wrong, and would decide the reason. */
+static bool text_disagrees(const struct rb_rcpt *rc)
+{
+	char st[RB_STATUS_MAX];
+	size_t off;
+
+	if (rc->diagnostic == NULL || rc->status[0] == '\0' ||
+	    strcmp(rc->status + 1, ".0.0") == 0 ||
+	    status_in(rc->diagnostic, true, st, &off) != 0)
+		return false;
+	return st[0] == rc->status[0] && strcmp(st + 1, ".0.0") != 0 &&
+	       strchr(st, '.') != NULL && strchr(rc->status, '.') != NULL &&
+	       strtol(strchr(st, '.') + 1, NULL, 10) !=
+		       strtol(strchr(rc->status, '.') + 1, NULL, 10);
 }
 
 /* Sendmail delivers to a program ("|procmail ...") and reports it in
@@ -285,11 +307,11 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 		 * spelling finds the reply under it (the key is made one
 		 * spelling again after decoding, rb_report_canon_rcpts) */
 		if (r->text != NULL && strstr(rcpt, "xn--") != NULL &&
-		    rb_memcasemem(r->text, r->expl_len, rcpt) == NULL) {
+		    rb_dec_find_addr(r->text, r->expl_len, rcpt) == NULL) {
 			char *u = rb_addr_unicode(r->arena, rcpt);
 
 			if (u != NULL &&
-			    rb_memcasemem(r->text, r->expl_len, u) != NULL)
+			    rb_dec_find_addr(r->text, r->expl_len, u) != NULL)
 				rcpt = u;
 		}
 		/* the same recipient twice in one DSN is one result: the
@@ -335,8 +357,11 @@ size_t rb_dsn_read(struct rb_report *r, const struct rb_limits *lim)
 			rc->category = rb_str_lower(rb_arena_strdup(r->arena, v));
 		if ((v = rb_fblock_get(b, "Last-Attempt-Date")) != NULL)
 			rc->last_attempt = rb_arena_strdup(r->arena, v);
-		if (rc->diagnostic == NULL)
+		if (rc->diagnostic == NULL) {
 			rb_decode_diagnostic_for(r, rc);
+			if (text_disagrees(rc))
+				rc->diagnostic = NULL;
+		}
 		if (rc->diagnostic == NULL &&
 		    (v = rb_fblock_get(b, "X-Actual-Recipient")) != NULL)
 			program_diagnostic(r, rc, v);
