@@ -71,11 +71,11 @@ static void unquote_local(char *s)
 static char *with_domain(struct rb_arena *a, const char *addr, const char *at,
 			 const char *domain)
 {
-	size_t lp = (size_t)(at - addr) + 1;
-	char *out = rb_arena_alloc(a, lp + strlen(domain) + 1);
+	size_t lp = (size_t)(at - addr) + 1, dl = strlen(domain);
+	char *out = rb_arena_alloc(a, lp + dl + 1);
 
 	memcpy(out, addr, lp);
-	strcpy(out + lp, domain);
+	memcpy(out + lp, domain, dl + 1);
 	return out;
 }
 
