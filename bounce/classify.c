@@ -907,9 +907,7 @@ void rb_bounce_classify(struct rb_report *r, struct rb_classifier *c)
 	 * SMTP server (notify_classes): a client was refused by us, so the
 	 * transcript says nothing lasting about a remote mailbox the relay
 	 * sends to; its addresses may even be our own postmaster's */
-	if (r->subject != NULL &&
-	    rb_startswith_ci(r->subject + strspn(r->subject, " \t"),
-			     "postfix smtp server: errors from")) {
+	if (rb_smtpd_error_notice(r)) {
 		for (size_t i = 0; i < r->n_rcpts; i++) {
 			r->rcpts[i].hard = false;
 			r->rcpts[i].hard_from = "postfix-smtpd-notice";

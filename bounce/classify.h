@@ -78,6 +78,12 @@ bool rb_lure_notice(const struct rb_report *r);
  * "Message ... has been frozen"), not a delivery report? */
 bool rb_mta_admin_notice(const struct rb_report *r);
 
+/* Is @r Postfix's notice to its postmaster about a session into its own
+ * SMTP server ("Postfix SMTP server: errors from host[ip]")? Its
+ * addresses are read, but a refusal of a client by us says nothing
+ * lasting about a mailbox the relay sends to: never hard. */
+bool rb_smtpd_error_notice(const struct rb_report *r);
+
 /* Did the returned message have the null reverse-path (a bounce of a
  * bounce or of an auto-reply)? */
 bool rb_is_double_bounce(const struct rb_report *r);

@@ -1635,7 +1635,7 @@ static bool named_as_yours(const struct rb_report *r, const char *addr)
 	size_t al = strlen(addr);
 
 	for (const char *p = t; p < end &&
-	     (hit = rb_memcasemem(p, (size_t)(end - p), addr)) != NULL;
+	     (hit = rb_dec_find_addr(p, (size_t)(end - p), addr)) != NULL;
 	     p = hit + al) {
 		const char *b = hit;
 
@@ -1771,8 +1771,6 @@ void rb_decode_text(struct rb_report *r, struct rb_classifier *c)
 	}
 }
 
-/* An address character (atext or '@'): the ends of a name found in text
- * must not be the middle of a longer address. */
 /* The address that starts after white space (one line end allowed) and
  * "<" at @p, before @e, or NULL. */
 static char *expansion_addr(struct rb_arena *a, const char *p, const char *e)
@@ -1836,14 +1834,11 @@ void rb_decode_expansions(struct rb_report *r)
 			    rc->recipient == NULL)
 				continue;
 			al = strlen(rc->recipient);
-			while (p < e && (hit = rb_memcasemem(p, (size_t)(e - p),
-							     rc->recipient)) != NULL) {
+			while (p < e && (hit = rb_dec_find_addr(p, (size_t)(e - p),
+								rc->recipient)) != NULL) {
 				char *o;
 
 				p = hit + al;
-				if ((hit > t && addr_char(hit[-1])) ||
-				    (p < e && addr_char(*p) && *p != '.'))
-					continue;
 				o = expanded_from(r->arena, p, e);
 				if (o == NULL ||
 				    rb_strcasecmp(o, rc->recipient) == 0)

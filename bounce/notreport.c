@@ -138,9 +138,6 @@ static bool mua_notification(const char *s)
 	return false;
 }
 
-/* Bulk or list mail (a newsletter that talks about bounces): a list
- * header. A list manager's own notices to a poster (X-List-Administrivia,
- * "your message was rejected") are no newsletter. */
 /* From a list manager's own address: LIST-owner@, LIST-bounces@,
  * LIST-request@, owner-LIST@, or the manager itself (sympa@, listserv@,
  * majordomo@, mailman@). */
@@ -173,6 +170,9 @@ static bool list_manager_from(const struct rb_report *r)
 	return false;
 }
 
+/* Bulk or list mail (a newsletter that talks about bounces): a list
+ * header. A list manager's own notices to a poster (X-List-Administrivia,
+ * "your message was rejected") are no newsletter. */
 static bool bulk_mail(const struct rb_report *r)
 {
 	if (rb_report_header(r, "X-List-Administrivia") != NULL)
@@ -396,9 +396,6 @@ static bool has_link(const struct rb_report *r, size_t n)
 			       sizeof(links) / sizeof(links[0]));
 }
 
-/* Is the returned message (if any) one the bounce mailbox received rather
- * than one the relay sent: addressed to the report's own To or envelope
- * recipient? */
 /* Same mailbox, a "+detail" (a VERP token) aside: bounces@relay and
  * bounces+customer-1=example.com@relay. */
 static bool same_mailbox(const char *a, const char *b)
@@ -413,6 +410,9 @@ static bool same_mailbox(const char *a, const char *b)
 	return al == bl && rb_strncasecmp(a, b, al) == 0;
 }
 
+/* Is the returned message (if any) one the bounce mailbox received rather
+ * than one the relay sent: addressed to the report's own To or envelope
+ * recipient? */
 static bool original_to_us(const struct rb_report *r)
 {
 	const char *to = rb_report_header(r, "To");
@@ -487,7 +487,7 @@ bool rb_lure_notice(const struct rb_report *r)
  * than a delivery report: Exim's "Message ... has been frozen". The
  * addresses in it are the queued message's, never a failed recipient.
  * (Postfix's "Postfix SMTP server: errors from host[ip]" transcripts stay
- * decoded, never hard: see rb_bounce_classify.)
+ * decoded, never hard: rb_smtpd_error_notice.)
  */
 bool rb_mta_admin_notice(const struct rb_report *r)
 {
@@ -498,6 +498,15 @@ bool rb_mta_admin_notice(const struct rb_report *r)
 	s += strspn(s, " \t");
 	return rb_startswith_ci(s, "message ") &&
 	       rb_memcasemem(s, strlen(s), "has been frozen") != NULL;
+}
+
+bool rb_smtpd_error_notice(const struct rb_report *r)
+{
+	const char *s = r->subject;
+
+	return s != NULL &&
+	       rb_startswith_ci(s + strspn(s, " \t"),
+				"postfix smtp server: errors from");
 }
 
 const char *rb_not_report_why(const struct rb_report *r)

@@ -67,7 +67,7 @@ char *rb_header_decode(GMimeParserOptions *popts, const char *v)
 		}
 		bytes = g_byte_array_new();
 		for (;;) {
-			const char *cs2, *txt2;
+			const char *cs2, *txt2, *e2;
 			size_t csl2, txtl2;
 			char enc2;
 			gchar *chunk = g_strndup(txt, txtl);
@@ -80,14 +80,13 @@ char *rb_header_decode(GMimeParserOptions *popts, const char *v)
 			g_free(chunk);
 			k++;
 			n = e + strspn(e, " \t\r\n");
-			if (encoded_word(n, &cs2, &csl2, &enc2, &txt2, &txtl2) ==
-				    NULL ||
-			    enc2 != 'b' || csl2 != csl ||
+			e2 = encoded_word(n, &cs2, &csl2, &enc2, &txt2, &txtl2);
+			if (e2 == NULL || enc2 != 'b' || csl2 != csl ||
 			    g_ascii_strncasecmp(cs2, cs, csl) != 0)
 				break;
 			txt = txt2;
 			txtl = txtl2;
-			e = encoded_word(n, &cs2, &csl2, &enc2, &txt2, &txtl2);
+			e = e2;
 		}
 		if (k == 1) {
 			g_string_append_len(out, p, e - p);
